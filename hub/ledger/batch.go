@@ -1,0 +1,119 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// batch applies commands inside one Badger transaction. Each command's
+// writes are staged in pending and flushed only when the command succeeds,
+// so a rejected command leaves no trace but its answer. When a transaction
+// grows too big it is committed between two commands and a new one started:
+// every commit still holds whole commands and the index of the last one.
+type batch struct {
+	db      *badger.DB
+	txn     *badger.Txn
+	pending map[string][]byte // nil value: delete
+	order   []string
+	applied uint64 // last index flushed into txn
+	size    int64  // estimated bytes and entries in txn
+	count   int64
+}
+
+func newBatch(db *badger.DB) *batch {
+	return &batch{db: db, txn: db.NewTransaction(true), pending: map[string][]byte{}}
+}
+
+func (b *batch) get(key string) ([]byte, error) {
+	if v, ok := b.pending[key]; ok {
+		if v == nil {
+			return nil, ErrNotFound
+		}
+		return v, nil
+	}
+	it, err := b.txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return it.ValueCopy(nil)
+}
+
+func (b *batch) set(key string, v []byte) {
+	if v == nil {
+		v = []byte{}
+	}
+	if _, ok := b.pending[key]; !ok {
+		b.order = append(b.order, key)
+	}
+	b.pending[key] = v
+}
+
+func (b *batch) del(key string) {
+	if _, ok := b.pending[key]; !ok {
+		b.order = append(b.order, key)
+	}
+	b.pending[key] = nil
+}
+
+func (b *batch) discard() {
+	clear(b.pending)
+	b.order = b.order[:0]
+}
+
+// flush moves the staged writes of the command at index into the
+// transaction, committing and renewing the transaction first when they would
+// not fit: every commit holds whole commands and the index of the last one.
+func (b *batch) flush(index uint64) error {
+	size, count := int64(len(keyApplied)+8+entryOverhead), int64(1)
+	for _, k := range b.order {
+		size += int64(len(k) + len(b.pending[k]) + entryOverhead)
+		count++
+	}
+	if b.size+size > b.db.MaxBatchSize()*3/4 || b.count+count > b.db.MaxBatchCount()*3/4 {
+		if b.count > 0 {
+			if err := b.commit(); err != nil {
+				return err
+			}
+			b.txn = b.db.NewTransaction(true)
+			b.size, b.count = 0, 0
+		}
+	}
+	for _, k := range b.order {
+		v := b.pending[k]
+		var err error
+		if v == nil {
+			err = b.txn.Delete([]byte(k))
+		} else {
+			err = b.txn.Set([]byte(k), v)
+		}
+		if err != nil {
+			return fmt.Errorf("stage command %d: %w", index, err)
+		}
+	}
+	if err := b.txn.Set([]byte(keyApplied), u64(index)); err != nil {
+		return fmt.Errorf("stage command %d: %w", index, err)
+	}
+	b.size += size
+	b.count += count
+	b.applied = index
+	b.discard()
+	return nil
+}
+
+// entryOverhead is a generous estimate of what Badger adds to each entry
+// when it sizes a transaction.
+const entryOverhead = 64
+
+// commit writes the transaction durably (the DB syncs every commit).
+func (b *batch) commit() error {
+	defer b.txn.Discard()
+	if err := b.txn.Commit(); err != nil {
+		return fmt.Errorf("commit applied state: %w", err)
+	}
+	return nil
+}
