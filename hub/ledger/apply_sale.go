@@ -574,5 +574,6 @@ func (a *applyCtx) complete(s *Sale) error {
 			return err
 		}
 	}
+	a.b.completed++
 	return a.put(pfxReg+reg.ID, reg)
 }

@@ -13,13 +13,14 @@ import (
 // grows too big it is committed between two commands and a new one started:
 // every commit still holds whole commands and the index of the last one.
 type batch struct {
-	db      *badger.DB
-	txn     *badger.Txn
-	pending map[string][]byte // nil value: delete
-	order   []string
-	applied uint64 // last index flushed into txn
-	size    int64  // estimated bytes and entries in txn
-	count   int64
+	db        *badger.DB
+	txn       *badger.Txn
+	pending   map[string][]byte // nil value: delete
+	order     []string
+	applied   uint64 // last index flushed into txn
+	size      int64  // estimated bytes and entries in txn
+	count     int64
+	completed uint64 // sales completed in this batch
 }
 
 func newBatch(db *badger.DB) *batch {

@@ -75,6 +75,7 @@ type Ledger struct {
 	log    *slog.Logger
 
 	applied atomic.Uint64
+	sales   atomic.Uint64 // completed since start, for metrics
 	halted  atomic.Pointer[error]
 	tip     tip // journal head, touched by Apply only
 
@@ -122,6 +123,9 @@ func (l *Ledger) load() error {
 
 // Applied is the Raft index of the last command applied, durable on disk.
 func (l *Ledger) Applied() uint64 { return l.applied.Load() }
+
+// SalesCompleted counts the sales this process saw completed.
+func (l *Ledger) SalesCompleted() uint64 { return l.sales.Load() }
 
 // Halted is non-nil when the ledger stopped applying: it met a command it
 // does not know (written by a newer hub) or storage failed. The operator
@@ -199,6 +203,7 @@ func (l *Ledger) Apply(entries []replicate.Entry) []any {
 		}
 	}
 	l.tip = t
+	l.sales.Add(b.completed)
 	if b.applied > 0 {
 		l.applied.Store(b.applied)
 	}

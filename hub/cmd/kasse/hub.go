@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kasse/kasse/drivers/terminal"
+	"github.com/kasse/kasse/drivers/terminal/terminaltest"
+	"github.com/kasse/kasse/hub/barcode"
+	"github.com/kasse/kasse/hub/config"
+	"github.com/kasse/kasse/hub/demo"
+	"github.com/kasse/kasse/hub/ledger"
+	"github.com/kasse/kasse/hub/till"
+	"github.com/kasse/kasse/replicate"
+	"github.com/kasse/kasse/web"
+)
+
+// hub is a running hub and what must be closed, in order.
+type hub struct {
+	cfg      config.Config
+	log      *slog.Logger
+	node     *replicate.Node
+	ledger   *ledger.Ledger
+	http     *http.Server
+	httpAddr string
+	closers  []func() error // closed last first
+}
+
+func profileOf(c config.Config) replicate.Profile {
+	if c.Hub.Profile == "small-board" {
+		return replicate.SmallBoard
+	}
+	return replicate.Laptop
+}
+
+// start brings a hub up step by step; on failure it closes what it opened.
+func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, err error) {
+	h := &hub{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			_ = h.close()
+		}
+	}()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// 1. Storage: one Badger for the Raft log and the ledger, synced writes.
+	db, err := replicate.Open(filepath.Join(cfg.Hub.Data, "db"), profileOf(cfg), log)
+	if err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
+	h.closers = append(h.closers, db.Close)
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	h.closers = append(h.closers, func() error { stopGC(); return nil })
+	go replicate.RunGC(gcCtx, db, 10*time.Minute)
+
+	// 2. The signing keys (never in the log) and the ledger.
+	keys, err := ledger.OpenKeyring(filepath.Join(cfg.Hub.Data, "keys"))
+	if err != nil {
+		return nil, err
+	}
+	l, err := ledger.Open(db, keys, log)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	h.ledger = l
+	registerLedgerMetrics(reg, l)
+
+	// 3. Raft.
+	rc := replicate.DefaultConfig()
+	rc.ID, rc.Dir, rc.Bind, rc.Advertise, rc.Bootstrap = cfg.Hub.ID, filepath.Join(cfg.Hub.Data, "raft"), cfg.Raft.Bind, cfg.Raft.Advertise, cfg.Raft.Bootstrap
+	rc.TimeoutScale, rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = cfg.Raft.TimeoutScale, cfg.Raft.SnapshotThreshold, cfg.Raft.SnapshotInterval, cfg.Raft.TrailingLogs
+	node, err := replicate.Start(ctx, rc, db, l, log, reg)
+	if err != nil {
+		return nil, fmt.Errorf("start raft: %w", err)
+	}
+	h.node = node
+	h.closers = append(h.closers, node.Shutdown)
+
+	// 4. The card terminal: the built-in simulator or a nexo terminal.
+	term, err := h.terminal(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	// 5. The registers' service.
+	layouts := barcode.DefaultLayouts()
+	if cfg.Barcode.Layouts == "nordic" {
+		layouts = barcode.NordicLayouts()
+	}
+	var t till.Terminal
+	if term != nil {
+		t = term
+	}
+	svc := till.New(l, node, t, layouts, log)
+
+	// 6. First start of a new shop: wait to lead, then set it up.
+	if err := h.setUp(ctx, svc, keys); err != nil {
+		return nil, err
+	}
+	go h.resolveLoop(gcCtx, svc)
+
+	// 7. HTTP.
+	tokens := map[string]string{}
+	for _, r := range cfg.Registers {
+		tokens[r.Token] = r.ID
+	}
+	srv := web.New(svc, h, tokens, reg, log)
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", cfg.HTTP.Addr, err)
+	}
+	h.httpAddr = ln.Addr().String()
+	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := h.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "err", err)
+		}
+	}()
+	log.Info("hub started", "hub", cfg.Hub.ID, "http", h.httpAddr, "raft", node.Addr(), "applied", l.Applied())
+	return h, nil
+}
+
+// Ready: a leader is known, the ledger applies, and this hub is caught up.
+func (h *hub) Ready() error {
+	if err := h.ledger.Halted(); err != nil {
+		return err
+	}
+	if id, _ := h.node.Leader(); id == "" {
+		return replicate.ErrNoLeader
+	}
+	return nil
+}
+
+func (h *hub) terminal(ctx context.Context) (*terminal.Client, error) {
+	tc := h.cfg.Terminal
+	cfg := terminal.DefaultConfig()
+	cfg.POIID, cfg.SaleID = tc.POIID, tc.SaleID
+	if tc.Timeout > 0 {
+		cfg.Timeout = tc.Timeout
+	}
+	switch {
+	case tc.Simulator:
+		// Amounts choose what the stand-in does (terminaltest.Rule): most
+		// approve; see the README for the ones that decline or time out.
+		sim := terminaltest.NewServer(terminaltest.Config{POIID: tc.POIID})
+		h.closers = append(h.closers, func() error { sim.Close(); return nil })
+		cfg.URL, cfg.TLS = sim.URL, sim.ClientTLS()
+		h.log.Info("simulator card terminal", "url", cfg.URL)
+	case tc.URL != "":
+		tlsc, err := terminal.LoadCA(tc.CAFile, "")
+		if err != nil {
+			return nil, err
+		}
+		cfg.URL, cfg.TLS = tc.URL, tlsc
+	default:
+		h.log.Warn("no card terminal configured: card payments are refused")
+		return nil, nil
+	}
+	return terminal.New(cfg)
+}
+
+// setUp waits for a leader and, on the leader, makes sure the shop, its
+// signing key, the configured registers and (first start) the demo exist.
+func (h *hub) setUp(ctx context.Context, svc *till.Service, keys *ledger.Keyring) error {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for !h.node.IsLeader() {
+		if id, _ := h.node.Leader(); id != "" {
+			return nil // another hub leads and sets the shop up
+		}
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("no leader after 30 s: is this hub's raft.bootstrap on, or another hub up? %w", wctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err := h.node.Barrier(wctx); err != nil {
+		return fmt.Errorf("catch up with the log: %w", err)
+	}
+	sys := func(key string) till.Req { return till.Req{Register: "", Key: "setup/" + key, Hash: key} }
+	if _, err := h.ledger.Shop(); errors.Is(err, ledger.ErrNotFound) {
+		s := h.cfg.Shop
+		if _, err := svc.Do(wctx, sys("shop"), ledger.CmdShopSetup, ledger.Shop{Name: s.Name, Address: s.Address, OrgNr: s.OrgNr, VAT: s.VAT}); err != nil {
+			return fmt.Errorf("set up shop: %w", err)
+		}
+	}
+	if h.ledger.KeyVersion() == 0 {
+		v := 1
+		pub, err := keys.Public(v)
+		if err != nil {
+			if pub, err = keys.Generate(v); err != nil {
+				return fmt.Errorf("make signing key: %w", err)
+			}
+		}
+		if _, err := svc.Do(wctx, sys("key/1"), ledger.CmdKeyInstall, pub); err != nil {
+			return fmt.Errorf("install signing key: %w", err)
+		}
+	}
+	for _, r := range h.cfg.Registers {
+		if cur, err := h.ledger.Register(r.ID); err == nil && cur.Name == r.Name {
+			continue
+		}
+		if _, err := svc.Do(wctx, sys("register/"+r.ID+"/"+r.Name), ledger.CmdRegisterPut, ledger.Register{ID: r.ID, Name: r.Name}); err != nil {
+			return fmt.Errorf("register %s: %w", r.ID, err)
+		}
+	}
+	if h.cfg.Demo {
+		if items, _ := h.ledger.Items("", 1); len(items) == 0 {
+			if err := demo.Seed(wctx, svc, ""); err != nil {
+				return err
+			}
+			h.log.Info("seeded the demo shop", "items", len(demo.Items()), "employees", len(demo.Employees))
+		}
+	}
+	return nil
+}
+
+// resolveLoop books card payments left without an outcome, on the leader.
+func (h *hub) resolveLoop(ctx context.Context, svc *till.Service) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		if h.node.IsLeader() {
+			svc.ResolvePending(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// close shuts down in order: stop taking requests, stop Raft, close storage.
+func (h *hub) close() error {
+	var errs []error
+	if h.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, h.http.Shutdown(ctx))
+		cancel()
+	}
+	for i := len(h.closers) - 1; i >= 0; i-- {
+		errs = append(errs, h.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+func registerLedgerMetrics(reg prometheus.Registerer, l *ledger.Ledger) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "kasse_sales_completed_total", Help: "Sales completed (rate × 60 is sales per minute).",
+	}, func() float64 { return float64(l.SalesCompleted()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kasse_ledger_applied_index", Help: "Raft index of the last command the ledger applied.",
+	}, func() float64 { return float64(l.Applied()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kasse_ledger_halted", Help: "1 when the ledger stopped applying (unknown command or storage failure).",
+	}, func() float64 {
+		if l.Halted() != nil {
+			return 1
+		}
+		return 0
+	}))
+}
+
+// verify opens a stopped hub's data read-only and checks the journal.
+func verify(cfg config.Config, log *slog.Logger) (ledger.VerifyStats, error) {
+	dir := filepath.Join(cfg.Hub.Data, "db")
+	if _, err := os.Stat(dir); err != nil {
+		return ledger.VerifyStats{}, fmt.Errorf("no hub data at %s: %w", dir, err)
+	}
+	db, err := badger.Open(profileOf(cfg).Options(dir, log).WithReadOnly(true))
+	if err != nil {
+		return ledger.VerifyStats{}, fmt.Errorf("open %s (is the hub still running?): %w", dir, err)
+	}
+	defer db.Close()
+	l, err := ledger.Open(db, nil, log)
+	if err != nil {
+		return ledger.VerifyStats{}, err
+	}
+	return l.Verify()
+}

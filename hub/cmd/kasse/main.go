@@ -1,0 +1,134 @@
+// Command kasse runs a Kasse point-of-sale hub.
+//
+//	kasse run [-config FILE]      start a hub (embedded laptop defaults without -config)
+//	kasse verify [-config FILE]   check a stopped hub's journal: chain and signatures
+//	kasse version                 print the build
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/kasse/kasse/hub/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	var err error
+	switch cmd {
+	case "run":
+		err = runCmd(args)
+	case "verify":
+		err = verifyCmd(args)
+	case "version":
+		fmt.Println(buildInfo())
+	case "help", "-h", "--help":
+		usage(os.Stdout)
+	default:
+		fmt.Fprintf(os.Stderr, "kasse: unknown command %q\n\n", cmd)
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kasse:", err)
+		os.Exit(1)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: kasse <command> [flags]
+
+commands:
+  run      start a hub: kasse run [-config configs/laptop.yaml]
+  verify   check a stopped hub's journal: kasse verify [-config FILE]
+  version  print the build
+`)
+}
+
+func buildInfo() string {
+	s := "kasse " + version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		s += " " + bi.GoVersion
+		for _, kv := range bi.Settings {
+			if kv.Key == "vcs.revision" || kv.Key == "GOARCH" || kv.Key == "GOOS" {
+				s += " " + kv.Key + "=" + kv.Value
+			}
+		}
+	}
+	return s
+}
+
+func loadConfig(name string, args []string) (config.Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	path := fs.String("config", "", "configuration file (YAML); embedded laptop defaults when empty")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	return config.Load(*path, os.Environ())
+}
+
+func newLogger(c config.Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func runCmd(args []string) error {
+	cfg, err := loadConfig("run", args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	h, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Kasse hub %s is selling. Register API: http://%s/api/v1 (register K1 token %q)\n", cfg.Hub.ID, h.httpAddr, tokenOf(cfg, "K1"))
+	<-ctx.Done()
+	log.Info("shutting down")
+	return h.close()
+}
+
+func tokenOf(c config.Config, id string) string {
+	for _, r := range c.Registers {
+		if r.ID == id {
+			return r.Token
+		}
+	}
+	return ""
+}
+
+func verifyCmd(args []string) error {
+	cfg, err := loadConfig("verify", args)
+	if err != nil {
+		return err
+	}
+	st, err := verify(cfg, newLogger(cfg))
+	var b interface{ Error() string }
+	if errors.As(err, &b) && err != nil {
+		return fmt.Errorf("journal does NOT verify: %w", err)
+	}
+	fmt.Printf("journal verifies: %d entries, %d signatures over %d registers\n", st.Entries, st.Signatures, st.Registers)
+	return nil
+}

@@ -1,0 +1,264 @@
+// Package config reads a hub's configuration: one YAML file whose every key
+// is documented in configs/, and environment variables KASSE_<SECTION>_<KEY>
+// that override it. Default() is the configuration of a hub on a laptop; a
+// file need only say what differs. Unknown keys, bad values and missing
+// files are errors that say what is wrong, never silently ignored.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is a hub's whole configuration.
+type Config struct {
+	Hub       Hub        `yaml:"hub"`
+	Raft      Raft       `yaml:"raft"`
+	HTTP      HTTP       `yaml:"http"`
+	Shop      Shop       `yaml:"shop"`
+	Registers []Register `yaml:"registers"`
+	Terminal  Terminal   `yaml:"terminal"`
+	Log       Log        `yaml:"log"`
+	Barcode   Barcode    `yaml:"barcode"`
+	// Demo seeds a demo shop (catalog, employees, stock) on first start.
+	Demo bool `yaml:"demo"`
+}
+
+// Hub is this box.
+type Hub struct {
+	ID      string `yaml:"id"`      // unique in the shop, e.g. "hub1"
+	Data    string `yaml:"data"`    // data directory: ledger, Raft, keys
+	Profile string `yaml:"profile"` // storage profile: "laptop" or "small-board"
+}
+
+// Raft is how the hub replicates the ledger.
+type Raft struct {
+	Bind              string        `yaml:"bind"`               // host:port Raft listens on
+	Advertise         string        `yaml:"advertise"`          // host:port other hubs dial; empty: Bind
+	Bootstrap         bool          `yaml:"bootstrap"`          // start a new one-voter cluster if this hub has no state
+	TimeoutScale      float64       `yaml:"timeout_scale"`      // multiplies Raft timeouts (slow SD cards: 2–3)
+	SnapshotThreshold uint64        `yaml:"snapshot_threshold"` // commands between snapshots
+	SnapshotInterval  time.Duration `yaml:"snapshot_interval"`  // how often to check
+	TrailingLogs      uint64        `yaml:"trailing_logs"`      // log entries kept after a snapshot
+}
+
+// HTTP is the registers' API and UI.
+type HTTP struct {
+	Addr string `yaml:"addr"` // host:port
+}
+
+// Shop is printed on every receipt.
+type Shop struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
+	OrgNr   string `yaml:"org_nr"` // nine digits
+	VAT     bool   `yaml:"vat"`    // registered for VAT
+}
+
+// Register is a till allowed to use this hub's API.
+type Register struct {
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Token string `yaml:"token"` // bearer token the register sends; at least 16 characters
+}
+
+// Terminal is the card terminal.
+type Terminal struct {
+	// Simulator runs the built-in stand-in terminal inside the hub (demo and
+	// tests). Otherwise URL names a nexo terminal.
+	Simulator bool          `yaml:"simulator"`
+	URL       string        `yaml:"url"`
+	POIID     string        `yaml:"poi_id"`
+	SaleID    string        `yaml:"sale_id"`
+	CAFile    string        `yaml:"ca_file"` // the terminal's CA certificate (PEM)
+	Timeout   time.Duration `yaml:"timeout"` // how long to wait for a payment
+}
+
+// Log is how the hub logs.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Barcode sets how in-store codes (prefixes 20–29) are read.
+type Barcode struct {
+	Layouts string `yaml:"layouts"` // "default" or "nordic"
+}
+
+// Default is a single hub on a laptop with the demo shop.
+func Default() Config {
+	return Config{
+		Hub:  Hub{ID: "hub1", Data: "data/hub1", Profile: "laptop"},
+		Raft: Raft{Bind: "127.0.0.1:7001", Bootstrap: true, TimeoutScale: 1, SnapshotThreshold: 16384, SnapshotInterval: 2 * time.Minute, TrailingLogs: 10240},
+		HTTP: HTTP{Addr: "127.0.0.1:8080"},
+		Shop: Shop{Name: "Kasse Demo", Address: "Storgata 1, 0155 Oslo", OrgNr: "999999999", VAT: true},
+		Registers: []Register{
+			{ID: "K1", Name: "Kasse 1", Token: "demo-token-register-1"},
+			{ID: "K2", Name: "Kasse 2", Token: "demo-token-register-2"},
+		},
+		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
+		Log:      Log{Level: "info", Format: "text"},
+		Barcode:  Barcode{Layouts: "default"},
+		Demo:     true,
+	}
+}
+
+// Load reads the file at path (none if path is ""), over Default(), then
+// applies environment overrides and validates.
+func Load(path string, env []string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // empty file: all defaults
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := Override(&c, env); err != nil {
+		return c, err
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Override applies KASSE_<SECTION>_<KEY>=value variables from env, e.g.
+// KASSE_HTTP_ADDR=0.0.0.0:8080 or KASSE_DEMO=false. An unknown KASSE_
+// variable is an error, so a typo is not silently ignored.
+func Override(c *Config, env []string) error {
+	fields := map[string]reflect.Value{}
+	collect(reflect.ValueOf(c).Elem(), "KASSE", fields)
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, "KASSE_") {
+			continue
+		}
+		f, ok := fields[k]
+		if !ok {
+			return fmt.Errorf("config: unknown environment variable %s", k)
+		}
+		if err := set(f, v); err != nil {
+			return fmt.Errorf("config: %s=%q: %w", k, v, err)
+		}
+	}
+	return nil
+}
+
+func collect(v reflect.Value, prefix string, out map[string]reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag.Get("yaml")
+		name := prefix + "_" + strings.ToUpper(tag)
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct {
+			collect(f, name, out)
+		} else if f.Kind() != reflect.Slice {
+			out[name] = f
+		}
+	}
+}
+
+func set(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		f.SetInt(int64(d))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
+	case reflect.Uint64:
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		f.SetUint(n)
+	case reflect.Float64:
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		f.SetFloat(n)
+	default:
+		return fmt.Errorf("cannot set a %s", f.Kind())
+	}
+	return nil
+}
+
+// Validate says in plain words what is wrong.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("config: "+format, args...)) }
+	if c.Hub.ID == "" {
+		bad("hub.id is empty: give this hub a name unique in the shop, like hub1")
+	}
+	if c.Hub.Data == "" {
+		bad("hub.data is empty: say where the hub keeps its data")
+	}
+	if c.Hub.Profile != "laptop" && c.Hub.Profile != "small-board" {
+		bad("hub.profile is %q: use laptop or small-board", c.Hub.Profile)
+	}
+	for name, addr := range map[string]string{"raft.bind": c.Raft.Bind, "http.addr": c.HTTP.Addr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad("%s is %q: want host:port", name, addr)
+		}
+	}
+	if c.Raft.TimeoutScale < 0.1 || c.Raft.TimeoutScale > 20 {
+		bad("raft.timeout_scale is %v: use 1 for a PC, 2–3 for an SD card", c.Raft.TimeoutScale)
+	}
+	if c.Shop.Name == "" || len(c.Shop.OrgNr) != 9 || strings.Trim(c.Shop.OrgNr, "0123456789") != "" {
+		bad("shop needs a name and a nine-digit org_nr (got %q, %q)", c.Shop.Name, c.Shop.OrgNr)
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Registers {
+		switch {
+		case r.ID == "":
+			bad("registers[%d] has no id", i)
+		case seen[r.ID]:
+			bad("register %s is listed twice", r.ID)
+		case len(r.Token) < 16:
+			bad("register %s: token must be at least 16 characters", r.ID)
+		}
+		seen[r.ID] = true
+	}
+	if !c.Terminal.Simulator && c.Terminal.URL != "" && !strings.HasPrefix(c.Terminal.URL, "https://") {
+		bad("terminal.url %q must be https://", c.Terminal.URL)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level is %q: use debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format is %q: use text or json", c.Log.Format)
+	}
+	if c.Barcode.Layouts != "default" && c.Barcode.Layouts != "nordic" {
+		bad("barcode.layouts is %q: use default or nordic", c.Barcode.Layouts)
+	}
+	return errors.Join(errs...)
+}
