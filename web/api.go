@@ -187,7 +187,7 @@ func (s *Server) openSale(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, sale)
+	return c.JSONBlob(http.StatusCreated, sale)
 }
 
 func (s *Server) getSale(c echo.Context) error {
@@ -202,12 +202,12 @@ func (s *Server) getSale(c echo.Context) error {
 }
 
 // saleWrite runs a write that answers with the sale.
-func (s *Server) saleWrite(c echo.Context, do func(r till.Req) (*ledger.Sale, error)) error {
+func (s *Server) saleWrite(c echo.Context, do func(r till.Req) (till.SaleJSON, error)) error {
 	sale, err := do(s.req(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sale)
+	return c.JSONBlob(http.StatusOK, sale)
 }
 
 func (s *Server) scan(c echo.Context) error {
@@ -220,7 +220,7 @@ func (s *Server) scan(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.Scan(ctx, r, c.Param("id"), req.Code, req.Qty) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Scan(ctx, r, c.Param("id"), req.Code, req.Qty) })
 }
 
 func (s *Server) addLine(c echo.Context) error {
@@ -233,7 +233,7 @@ func (s *Server) addLine(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.AddSKU(ctx, r, c.Param("id"), req.SKU, req.Qty) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.AddSKU(ctx, r, c.Param("id"), req.SKU, req.Qty) })
 }
 
 func lineNo(c echo.Context) (int, error) {
@@ -257,7 +257,7 @@ func (s *Server) setQty(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.SetQty(ctx, r, c.Param("id"), no, req.Qty) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.SetQty(ctx, r, c.Param("id"), no, req.Qty) })
 }
 
 func (s *Server) removeLine(c echo.Context) error {
@@ -270,7 +270,7 @@ func (s *Server) removeLine(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.RemoveLine(ctx, r, c.Param("id"), no) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.RemoveLine(ctx, r, c.Param("id"), no) })
 }
 
 func (s *Server) overridePrice(c echo.Context) error {
@@ -287,7 +287,7 @@ func (s *Server) overridePrice(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) {
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) {
 		return s.till.OverridePrice(ctx, r, ledger.SalePrice{Sale: c.Param("id"), Line: no, Price: req.Price, Reason: req.Reason})
 	})
 }
@@ -305,7 +305,7 @@ func (s *Server) discount(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) {
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) {
 		return s.till.Discount(ctx, r, ledger.SaleDiscount{Sale: c.Param("id"), Line: req.Line, Remove: req.Remove,
 			Discount: ledger.Discount{Percent: req.Percent, Amount: req.Amount, Reason: req.Reason}})
 	})
@@ -317,7 +317,7 @@ func (s *Server) park(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.Park(ctx, r, c.Param("id")) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Park(ctx, r, c.Param("id")) })
 }
 
 func (s *Server) resume(c echo.Context) error {
@@ -326,7 +326,7 @@ func (s *Server) resume(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.Resume(ctx, r, c.Param("id")) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Resume(ctx, r, c.Param("id")) })
 }
 
 func (s *Server) void(c echo.Context) error {
@@ -335,7 +335,7 @@ func (s *Server) void(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.Void(ctx, r, c.Param("id")) })
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Void(ctx, r, c.Param("id")) })
 }
 
 func (s *Server) pay(c echo.Context) error {
@@ -350,7 +350,7 @@ func (s *Server) pay(c echo.Context) error {
 	case "cash":
 		ctx, cancel := s.ctx(c)
 		defer cancel()
-		return s.saleWrite(c, func(r till.Req) (*ledger.Sale, error) { return s.till.PayCash(ctx, r, c.Param("id"), req.Amount) })
+		return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.PayCash(ctx, r, c.Param("id"), req.Amount) })
 	case "card":
 		// A card payment waits for the customer at the terminal.
 		res, err := s.till.PayCard(c.Request().Context(), s.req(c), c.Param("id"), req.Amount)

@@ -54,7 +54,8 @@ type Raft struct {
 
 // HTTP is the registers' API and UI.
 type HTTP struct {
-	Addr string `yaml:"addr"` // host:port
+	Addr  string `yaml:"addr"`  // host:port
+	Pprof bool   `yaml:"pprof"` // serve Go's profiler under /debug/pprof (for diagnosis only)
 }
 
 // Shop is printed on every receipt.

@@ -16,6 +16,9 @@ type applyCtx struct {
 	env   *Envelope
 	index uint64
 	tip   *tip
+
+	saved     *Sale // the sale saveSale last wrote, and its JSON
+	savedJSON []byte
 }
 
 type handler func(a *applyCtx, env *Envelope) (any, error)

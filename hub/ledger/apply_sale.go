@@ -1,7 +1,9 @@
 package ledger
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/kasse/kasse/hub/money"
@@ -70,12 +72,27 @@ type PayResult struct {
 	Outcome Outcome `json:"outcome"`
 }
 
+// sale returns a sale the handler may change: a copy, so a refused command
+// leaves the decoded sales Apply keeps untouched.
 func (a *applyCtx) sale(id string) (*Sale, error) {
-	s, err := load[Sale](a, pfxSale+id)
-	if err != nil {
-		return nil, notFound(err, "unknown_sale", "no sale %s", id)
+	s, ok := a.b.staged[id]
+	if !ok {
+		s, ok = a.b.flushed[id]
 	}
-	return s, nil
+	if !ok {
+		s, ok = a.l.sales[id]
+	}
+	if !ok || s == nil {
+		var err error
+		if s, err = load[Sale](a, pfxSale+id); err != nil {
+			return nil, notFound(err, "unknown_sale", "no sale %s", id)
+		}
+	}
+	c := *s
+	c.Lines = slices.Clone(s.Lines)
+	c.Payments = slices.Clone(s.Payments)
+	c.Pending = slices.Clone(s.Pending)
+	return &c, nil
 }
 
 // openSale loads a sale this register may change.
@@ -101,10 +118,27 @@ func (a *applyCtx) saveSale(s *Sale) error {
 	idx := pfxOpen + s.Register + "/" + s.ID
 	if s.Status == SaleOpen || s.Status == SaleParked {
 		a.b.set(idx, nil)
+		a.b.staged[s.ID] = s
 	} else {
 		a.b.del(idx)
+		a.b.staged[s.ID] = nil
 	}
-	return a.put(pfxSale+s.ID, s)
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode sale %s: %w", s.ID, err)
+	}
+	a.b.set(pfxSale+s.ID, b)
+	a.saved, a.savedJSON = s, b
+	return nil
+}
+
+// encoded is s as JSON, reusing what saveSale wrote when it is that sale.
+func (a *applyCtx) encoded(s *Sale) []byte {
+	if s == a.saved {
+		return a.savedJSON
+	}
+	b, _ := json.Marshal(s) // a Sale always encodes
+	return b
 }
 
 // editable refuses changes while money is on its way.

@@ -21,10 +21,16 @@ type batch struct {
 	size      int64  // estimated bytes and entries in txn
 	count     int64
 	completed uint64 // sales completed in this batch
+
+	// Decoded sales, so Apply does not decode a sale for every line. staged
+	// belongs to the command being applied (dropped if it is refused);
+	// flushed to the batch's commands so far; nil means closed: forget it.
+	staged, flushed map[string]*Sale
 }
 
 func newBatch(db *badger.DB) *batch {
-	return &batch{db: db, txn: db.NewTransaction(true), pending: map[string][]byte{}}
+	return &batch{db: db, txn: db.NewTransaction(true), pending: map[string][]byte{},
+		staged: map[string]*Sale{}, flushed: map[string]*Sale{}}
 }
 
 func (b *batch) get(key string) ([]byte, error) {
@@ -62,6 +68,7 @@ func (b *batch) del(key string) {
 }
 
 func (b *batch) discard() {
+	clear(b.staged)
 	clear(b.pending)
 	b.order = b.order[:0]
 }
@@ -102,6 +109,9 @@ func (b *batch) flush(index uint64) error {
 	b.size += size
 	b.count += count
 	b.applied = index
+	for id, sl := range b.staged {
+		b.flushed[id] = sl
+	}
 	b.discard()
 	return nil
 }

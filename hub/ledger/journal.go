@@ -36,7 +36,7 @@ type Entry struct {
 	Data     json.RawMessage `json:"data,omitempty"`
 	Sig      *Signature      `json:"sig,omitempty"`
 	Prev     string          `json:"prev"`
-	Hash     string          `json:"hash"`
+	Hash     string          `json:"hash,omitempty"` // last field: see appendEntry
 }
 
 // Signature is the cash register regulation's signature of a transaction:
@@ -59,7 +59,7 @@ func (s *Signature) Message() string {
 }
 
 // hashEntry is the chain hash: SHA-256 over the previous hash and the entry's
-// JSON with Hash empty.
+// JSON with Hash empty (and so left out).
 func hashEntry(e *Entry) (string, error) {
 	c := *e
 	c.Hash = ""
@@ -67,10 +67,14 @@ func hashEntry(e *Entry) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return chainHash(e.Prev, b), nil
+}
+
+func chainHash(prev string, body []byte) string {
 	h := sha256.New()
-	h.Write([]byte(e.Prev))
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	h.Write([]byte(prev))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func journalKey(seq uint64) string { return pfxJournal + string(u64(seq)) }
@@ -87,16 +91,16 @@ func (a *applyCtx) appendEntry(e *Entry) error {
 	if e.Employee == "" {
 		e.Employee = a.env.Employee
 	}
-	e.Prev = a.tip.Hash
-	h, err := hashEntry(e)
+	e.Prev, e.Hash = a.tip.Hash, ""
+	body, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	e.Hash = h
-	v, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
+	// Encode once: Hash is the struct's last field, so the stored JSON is
+	// the hashed JSON with it appended, and decoding and re-encoding with
+	// Hash empty gives the hashed bytes back (Verify relies on it).
+	e.Hash = chainHash(e.Prev, body)
+	v := append(body[:len(body)-1:len(body)-1], `,"hash":"`+e.Hash+`"}`...)
 	a.b.set(journalKey(e.Seq), v)
 	a.tip.Seq, a.tip.Hash = e.Seq, e.Hash
 	return nil

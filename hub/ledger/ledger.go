@@ -74,10 +74,13 @@ type Ledger struct {
 	signer Signer
 	log    *slog.Logger
 
-	applied atomic.Uint64
-	sales   atomic.Uint64 // completed since start, for metrics
-	halted  atomic.Pointer[error]
-	tip     tip // journal head, touched by Apply only
+	applied   atomic.Uint64
+	salesDone atomic.Uint64 // completed since start, for metrics
+	halted    atomic.Pointer[error]
+	tip       tip // journal head, touched by Apply only
+	// sales holds decoded open and parked sales for Apply (its goroutine
+	// only). Readers go to Badger.
+	sales map[string]*Sale
 
 	mu      sync.Mutex
 	waiters []chan struct{} // closed on every Apply
@@ -101,6 +104,7 @@ func Open(db *badger.DB, signer Signer, log *slog.Logger) (*Ledger, error) {
 }
 
 func (l *Ledger) load() error {
+	l.sales = map[string]*Sale{}
 	return l.db.View(func(txn *badger.Txn) error {
 		var applied uint64
 		if v, err := getTxn(txn, keyApplied); err == nil {
@@ -125,7 +129,7 @@ func (l *Ledger) load() error {
 func (l *Ledger) Applied() uint64 { return l.applied.Load() }
 
 // SalesCompleted counts the sales this process saw completed.
-func (l *Ledger) SalesCompleted() uint64 { return l.sales.Load() }
+func (l *Ledger) SalesCompleted() uint64 { return l.salesDone.Load() }
 
 // Halted is non-nil when the ledger stopped applying: it met a command it
 // does not know (written by a newer hub) or storage failed. The operator
@@ -203,7 +207,14 @@ func (l *Ledger) Apply(entries []replicate.Entry) []any {
 		}
 	}
 	l.tip = t
-	l.sales.Add(b.completed)
+	for id, sl := range b.flushed {
+		if sl == nil {
+			delete(l.sales, id)
+		} else {
+			l.sales[id] = sl
+		}
+	}
+	l.salesDone.Add(b.completed)
 	if b.applied > 0 {
 		l.applied.Store(b.applied)
 	}
@@ -229,6 +240,7 @@ type idemRecord struct {
 	Time    time.Time       `json:"time"`
 	Index   uint64          `json:"index"`
 	Value   json.RawMessage `json:"value,omitempty"`
+	Sale    string          `json:"sale,omitempty"` // the answer was this sale: a retry gets it as it is now
 	Reject  *Rejection      `json:"reject,omitempty"`
 }
 
@@ -256,6 +268,11 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 				res.Reject = reject("idempotency_conflict", "this request id was already used for a different request")
 			} else {
 				res.Value, res.Reject, res.Replay = rec.Value, rec.Reject, true
+				if rec.Sale != "" {
+					if res.Value, err = b.get(pfxSale + rec.Sale); err != nil {
+						return res, fmt.Errorf("idempotency record %q names sale %s: %w", env.Key, rec.Sale, err)
+					}
+				}
 			}
 			return res, b.flush(e.Index)
 		case !errors.Is(err, ErrNotFound):
@@ -274,14 +291,24 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 	case err != nil:
 		return res, fmt.Errorf("%s: %w", env.Type, err)
 	default:
-		if val != nil {
+		switch v := val.(type) {
+		case nil:
+		case *Sale:
+			res.Value = a.encoded(v)
+		default:
 			if res.Value, err = json.Marshal(val); err != nil {
 				return res, fmt.Errorf("%s: encode result: %w", env.Type, err)
 			}
 		}
 	}
 	if env.Key != "" {
-		rec, err := json.Marshal(idemRecord{ReqHash: env.ReqHash, Time: env.Time, Index: e.Index, Value: res.Value, Reject: res.Reject})
+		ir := idemRecord{ReqHash: env.ReqHash, Time: env.Time, Index: e.Index, Value: res.Value, Reject: res.Reject}
+		if s, ok := val.(*Sale); ok && res.Reject == nil {
+			// A sale is big and changes with every line; the record points
+			// at it instead of keeping a copy.
+			ir.Value, ir.Sale = nil, s.ID
+		}
+		rec, err := json.Marshal(ir)
 		if err != nil {
 			return res, err
 		}

@@ -150,22 +150,34 @@ func decode[T any](res *ledger.Result) (*T, error) {
 	return &v, nil
 }
 
-func (s *Service) sale(ctx context.Context, r Req, typ string, body any) (*ledger.Sale, error) {
+// SaleJSON is a sale as the ledger encoded it, passed on as it is.
+type SaleJSON = json.RawMessage
+
+// DecodeSale reads a SaleJSON.
+func DecodeSale(b SaleJSON) (*ledger.Sale, error) {
+	var s ledger.Sale
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode sale: %w", err)
+	}
+	return &s, nil
+}
+
+func (s *Service) sale(ctx context.Context, r Req, typ string, body any) (SaleJSON, error) {
 	res, err := s.Do(ctx, r, typ, body)
 	if err != nil {
 		return nil, err
 	}
-	return decode[ledger.Sale](res)
+	return res.Value, nil
 }
 
 // OpenSale starts a sale on the register.
-func (s *Service) OpenSale(ctx context.Context, r Req) (*ledger.Sale, error) {
+func (s *Service) OpenSale(ctx context.Context, r Req) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleOpen, map[string]string{"sale": NewID("S")})
 }
 
 // Scan adds what a scanner read. qty is pieces (0 means 1), or grams for a
 // weighed item whose code carries no weight (from the scale).
-func (s *Service) Scan(ctx context.Context, r Req, sale, code string, qty int64) (*ledger.Sale, error) {
+func (s *Service) Scan(ctx context.Context, r Req, sale, code string, qty int64) (SaleJSON, error) {
 	c, err := s.parser.Parse(code)
 	if err != nil {
 		return nil, invalid("bad_barcode", "%s", cashierText(err))
@@ -207,7 +219,7 @@ func cashierText(err error) string {
 }
 
 // AddSKU adds an item by SKU (quick keys, search).
-func (s *Service) AddSKU(ctx context.Context, r Req, sale, sku string, qty int64) (*ledger.Sale, error) {
+func (s *Service) AddSKU(ctx context.Context, r Req, sale, sku string, qty int64) (SaleJSON, error) {
 	it, err := s.L.Item(sku)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return nil, invalid("unknown_item", "no item with SKU %s", sku)
@@ -225,42 +237,42 @@ func (s *Service) AddSKU(ctx context.Context, r Req, sale, sku string, qty int64
 }
 
 // SetQty changes a line's quantity.
-func (s *Service) SetQty(ctx context.Context, r Req, sale string, line int, qty int64) (*ledger.Sale, error) {
+func (s *Service) SetQty(ctx context.Context, r Req, sale string, line int, qty int64) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleQty, ledger.SaleQty{Sale: sale, Line: line, Qty: qty})
 }
 
 // RemoveLine removes a line (kept in the sale as a correction).
-func (s *Service) RemoveLine(ctx context.Context, r Req, sale string, line int) (*ledger.Sale, error) {
+func (s *Service) RemoveLine(ctx context.Context, r Req, sale string, line int) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleRemove, ledger.SaleLine{Sale: sale, Line: line})
 }
 
 // Discount sets or clears a discount on a line (line > 0) or the sale.
-func (s *Service) Discount(ctx context.Context, r Req, d ledger.SaleDiscount) (*ledger.Sale, error) {
+func (s *Service) Discount(ctx context.Context, r Req, d ledger.SaleDiscount) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleDisc, d)
 }
 
 // OverridePrice sets a line's price by hand.
-func (s *Service) OverridePrice(ctx context.Context, r Req, p ledger.SalePrice) (*ledger.Sale, error) {
+func (s *Service) OverridePrice(ctx context.Context, r Req, p ledger.SalePrice) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSalePrice, p)
 }
 
 // Park, Resume and Void change a sale's state.
-func (s *Service) Park(ctx context.Context, r Req, sale string) (*ledger.Sale, error) {
+func (s *Service) Park(ctx context.Context, r Req, sale string) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSalePark, map[string]string{"sale": sale})
 }
 
 // Resume takes up a parked sale on this register.
-func (s *Service) Resume(ctx context.Context, r Req, sale string) (*ledger.Sale, error) {
+func (s *Service) Resume(ctx context.Context, r Req, sale string) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleResume, map[string]string{"sale": sale})
 }
 
 // Void cancels an unpaid sale.
-func (s *Service) Void(ctx context.Context, r Req, sale string) (*ledger.Sale, error) {
+func (s *Service) Void(ctx context.Context, r Req, sale string) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleVoid, map[string]string{"sale": sale})
 }
 
 // PayCash pays with what the customer handed over.
-func (s *Service) PayCash(ctx context.Context, r Req, sale string, tendered money.Øre) (*ledger.Sale, error) {
+func (s *Service) PayCash(ctx context.Context, r Req, sale string, tendered money.Øre) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdPayCash, ledger.PayCash{Sale: sale, Tendered: tendered})
 }
 

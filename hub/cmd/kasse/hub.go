@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // mounted only when http.pprof is set
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -117,6 +119,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		tokens[r.Token] = r.ID
 	}
 	srv := web.New(svc, h, tokens, reg, log)
+	if cfg.HTTP.Pprof {
+		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.HTTP.Addr, err)
@@ -189,32 +194,13 @@ func (h *hub) setUp(ctx context.Context, svc *till.Service, keys *ledger.Keyring
 	if err := h.node.Barrier(wctx); err != nil {
 		return fmt.Errorf("catch up with the log: %w", err)
 	}
-	sys := func(key string) till.Req { return till.Req{Register: "", Key: "setup/" + key, Hash: key} }
-	if _, err := h.ledger.Shop(); errors.Is(err, ledger.ErrNotFound) {
-		s := h.cfg.Shop
-		if _, err := svc.Do(wctx, sys("shop"), ledger.CmdShopSetup, ledger.Shop{Name: s.Name, Address: s.Address, OrgNr: s.OrgNr, VAT: s.VAT}); err != nil {
-			return fmt.Errorf("set up shop: %w", err)
-		}
-	}
-	if h.ledger.KeyVersion() == 0 {
-		v := 1
-		pub, err := keys.Public(v)
-		if err != nil {
-			if pub, err = keys.Generate(v); err != nil {
-				return fmt.Errorf("make signing key: %w", err)
-			}
-		}
-		if _, err := svc.Do(wctx, sys("key/1"), ledger.CmdKeyInstall, pub); err != nil {
-			return fmt.Errorf("install signing key: %w", err)
-		}
-	}
+	sh := h.cfg.Shop
+	var regs []ledger.Register
 	for _, r := range h.cfg.Registers {
-		if cur, err := h.ledger.Register(r.ID); err == nil && cur.Name == r.Name {
-			continue
-		}
-		if _, err := svc.Do(wctx, sys("register/"+r.ID+"/"+r.Name), ledger.CmdRegisterPut, ledger.Register{ID: r.ID, Name: r.Name}); err != nil {
-			return fmt.Errorf("register %s: %w", r.ID, err)
-		}
+		regs = append(regs, ledger.Register{ID: r.ID, Name: r.Name})
+	}
+	if err := svc.SetUp(wctx, ledger.Shop{Name: sh.Name, Address: sh.Address, OrgNr: sh.OrgNr, VAT: sh.VAT}, regs, keys); err != nil {
+		return err
 	}
 	if h.cfg.Demo {
 		if items, _ := h.ledger.Items("", 1); len(items) == 0 {

@@ -1,0 +1,157 @@
+// Command kasseload puts a running hub under the load of many registers
+// adding lines to sales through the API (API → Raft → Badger, fsync on) and
+// prints commands per second with latency percentiles.
+//
+//	kasseload -url http://127.0.0.1:8080 -registers 32 -duration 10s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:8080", "hub base URL (several, comma-separated, spread the registers)")
+	tokens := flag.String("tokens", "demo-token-register-1,demo-token-register-2", "register tokens, comma-separated")
+	registers := flag.Int("registers", 32, "concurrent registers")
+	duration := flag.Duration("duration", 10*time.Second, "how long to load (bounded: at most 10m)")
+	lines := flag.Int("lines", 20, "lines per sale before it is paid and a new one opened")
+	skus := flag.String("skus", "1001,1002,1101,1201,1501,1701", "SKUs to add")
+	flag.Parse()
+	if *duration > 10*time.Minute || *registers < 1 || *registers > 1024 {
+		fmt.Fprintln(os.Stderr, "kasseload: -duration at most 10m, -registers 1–1024")
+		os.Exit(2)
+	}
+	r, err := run(context.Background(), config{
+		urls: strings.Split(*url, ","), tokens: strings.Split(*tokens, ","), registers: *registers,
+		duration: *duration, lines: *lines, skus: strings.Split(*skus, ","),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kasseload:", err)
+		os.Exit(1)
+	}
+	fmt.Println(r)
+}
+
+type config struct {
+	urls, tokens, skus []string
+	registers, lines   int
+	duration           time.Duration
+}
+
+// Report is what a run measured.
+type Report struct {
+	Registers   int
+	Commands    int
+	Errors      int64
+	Elapsed     time.Duration
+	P50, P99    time.Duration
+	P999, Max   time.Duration
+	PerSecond   float64
+	FirstErrors []string
+}
+
+func (r Report) String() string {
+	s := fmt.Sprintf("registers=%d commands=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s p99.9=%s max=%s",
+		r.Registers, r.Commands, r.Errors, r.Elapsed.Round(time.Millisecond), r.PerSecond,
+		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.P999.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	for _, e := range r.FirstErrors {
+		s += "\n  error: " + e
+	}
+	return s
+}
+
+func run(ctx context.Context, c config) (Report, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: c.registers * 2}
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	ctx, cancel := context.WithTimeout(ctx, c.duration)
+	defer cancel()
+	var (
+		mu     sync.Mutex
+		lat    []time.Duration
+		errs   atomic.Int64
+		first  []string
+		wg     sync.WaitGroup
+		runID  = time.Now().UnixNano()
+		starts = time.Now()
+	)
+	fail := func(err error) {
+		if errs.Add(1) <= 5 {
+			mu.Lock()
+			first = append(first, err.Error())
+			mu.Unlock()
+		}
+	}
+	for r := range c.registers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			base, tok := c.urls[r%len(c.urls)], c.tokens[r%len(c.tokens)]
+			var mine []time.Duration
+			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
+			post := func(path, key string, body any, out any) error {
+				b, _ := json.Marshal(body)
+				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1"+path, bytes.NewReader(b))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Idempotency-Key", key)
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err != nil {
+					return err
+				}
+				raw, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode >= 300 {
+					return fmt.Errorf("%s: %d %s", path, resp.StatusCode, raw)
+				}
+				mine = append(mine, time.Since(t0))
+				if out != nil {
+					return json.Unmarshal(raw, out)
+				}
+				return nil
+			}
+			for n := 0; ctx.Err() == nil; n++ {
+				key := fmt.Sprintf("load-%d-%d-%d", runID, r, n)
+				var sale struct{ ID string }
+				if err := post("/sales", key, nil, &sale); err != nil {
+					if ctx.Err() == nil {
+						fail(err)
+					}
+					continue
+				}
+				for i := 0; i < c.lines && ctx.Err() == nil; i++ {
+					if err := post("/sales/"+sale.ID+"/lines", fmt.Sprintf("%s-%d", key, i), map[string]any{"sku": c.skus[(r+i)%len(c.skus)], "qty": 1}, nil); err != nil && ctx.Err() == nil {
+						fail(err)
+					}
+				}
+				if ctx.Err() == nil {
+					if err := post("/sales/"+sale.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 10_000_000}, nil); err != nil && ctx.Err() == nil {
+						fail(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(starts)
+	slices.Sort(lat)
+	rep := Report{Registers: c.registers, Commands: len(lat), Errors: errs.Load(), Elapsed: elapsed, FirstErrors: first}
+	if len(lat) == 0 {
+		return rep, fmt.Errorf("no command succeeded: %v", first)
+	}
+	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	rep.P50, rep.P99, rep.P999, rep.Max = q(0.50), q(0.99), q(0.999), lat[len(lat)-1]
+	rep.PerSecond = float64(len(lat)) / elapsed.Seconds()
+	return rep, nil
+}

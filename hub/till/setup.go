@@ -1,0 +1,48 @@
+package till
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kasse/kasse/hub/ledger"
+)
+
+// Keys gives the public half of the shop's signing key, making it first if
+// this is a new shop.
+type Keys interface {
+	Public(version int) (*ledger.PublicKey, error)
+	Generate(version int) (*ledger.PublicKey, error)
+}
+
+// SetUp makes sure the shop, its signing key and the given registers exist in
+// the ledger. Every command has a fixed idempotency key, so running it on
+// every start (or on two hubs at once) changes nothing twice.
+func (s *Service) SetUp(ctx context.Context, shop ledger.Shop, registers []ledger.Register, keys Keys) error {
+	sys := func(key string) Req { return Req{Key: "setup/" + key, Hash: key} }
+	if _, err := s.L.Shop(); errors.Is(err, ledger.ErrNotFound) {
+		if _, err := s.Do(ctx, sys("shop"), ledger.CmdShopSetup, shop); err != nil {
+			return fmt.Errorf("set up shop: %w", err)
+		}
+	}
+	if s.L.KeyVersion() == 0 {
+		pub, err := keys.Public(1)
+		if err != nil {
+			if pub, err = keys.Generate(1); err != nil {
+				return fmt.Errorf("make signing key: %w", err)
+			}
+		}
+		if _, err := s.Do(ctx, sys("key/1"), ledger.CmdKeyInstall, pub); err != nil {
+			return fmt.Errorf("install signing key: %w", err)
+		}
+	}
+	for _, r := range registers {
+		if cur, err := s.L.Register(r.ID); err == nil && cur.Name == r.Name {
+			continue
+		}
+		if _, err := s.Do(ctx, sys("register/"+r.ID+"/"+r.Name), ledger.CmdRegisterPut, ledger.Register{ID: r.ID, Name: r.Name}); err != nil {
+			return fmt.Errorf("register %s: %w", r.ID, err)
+		}
+	}
+	return nil
+}
