@@ -141,6 +141,15 @@ func (a *applyCtx) encoded(s *Sale) []byte {
 	return b
 }
 
+// bounded refuses a sale that grew beyond what Kasse handles in one sale.
+func bounded(s *Sale) error {
+	s.Recompute()
+	if s.Totals.Gross > money.Max {
+		return reject("sale_too_large", "a sale cannot be more than %s", money.Kr(money.Max))
+	}
+	return nil
+}
+
 // editable refuses changes while money is on its way.
 func editable(s *Sale) error {
 	if len(s.Pending) > 0 {
@@ -224,7 +233,9 @@ func applySaleAdd(a *applyCtx, env *Envelope) (any, error) {
 		No: no, SKU: it.SKU, Name: it.Name, Group: it.Group, Code: req.Code, Unit: it.Unit,
 		Qty: req.Qty, Price: it.Price, Fixed: req.Fixed, Rate: it.Rate,
 	})
-	s.Recompute()
+	if err := bounded(s); err != nil {
+		return nil, err
+	}
 	if _, err := a.journal("sale.line", 0, s.ID, s.Lines[len(s.Lines)-1]); err != nil {
 		return nil, err
 	}
@@ -264,6 +275,9 @@ func applySaleQty(a *applyCtx, env *Envelope) (any, error) {
 	}
 	from := l.Qty
 	l.Qty = req.Qty
+	if err := bounded(s); err != nil {
+		return nil, err
+	}
 	if _, err := a.journal("sale.qty", 0, s.ID, map[string]any{"line": l.No, "sku": l.SKU, "from": from, "to": l.Qty}); err != nil {
 		return nil, err
 	}
@@ -359,6 +373,9 @@ func applySalePrice(a *applyCtx, env *Envelope) (any, error) {
 	}
 	l.Override = &Override{Price: req.Price, Was: l.Price, Reason: req.Reason}
 	l.Fixed = 0
+	if err := bounded(s); err != nil {
+		return nil, err
+	}
 	if _, err := a.journal("sale.price", 0, s.ID, map[string]any{"line": l.No, "sku": l.SKU, "from": l.Price, "to": req.Price, "reason": req.Reason}); err != nil {
 		return nil, err
 	}

@@ -1,12 +1,15 @@
 package ledger
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,7 +48,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, l: l, keys: keys, now: time.Date(2026, 3, 14, 11, 0, 0, 0, time.UTC)}
-	pub, err := keys.Generate(1)
+	pub, err := keys.Add(1, testKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +67,22 @@ func newFixture(t *testing.T) *fixture {
 	}})
 	f.ok(CmdStockAdjust, "", stockAdjust{SKU: "MELK", Delta: 100, Reason: "varemottak"})
 	return f
+}
+
+var (
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+)
+
+// testKey is one signing key for all fixtures (making one takes a while).
+func testKey(t *testing.T) *rsa.PrivateKey {
+	keyOnce.Do(func() {
+		var err error
+		if key, err = rsa.GenerateKey(rand.Reader, KeyBits); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return key
 }
 
 // apply proposes one command from register K1 (or none for "").
@@ -508,5 +527,20 @@ func TestIdempotencyPrunedByCommandTime(t *testing.T) {
 	}
 	if r := f.apply(CmdSaleAdd, "old", SaleAdd{Sale: id, SKU: "MELK", Qty: 1}); r.Replay {
 		t.Error("a key older than two days was still remembered")
+	}
+}
+
+// TestHugeAmountsStayExact: prices at the limit neither overflow nor hang
+// (found by FuzzApply: a sale discount shared over huge lines overflowed).
+func TestHugeAmountsStayExact(t *testing.T) {
+	f := newFixture(t)
+	f.ok(CmdItemPut, "", itemPut{Items: []Item{{SKU: "DYR", Name: "Dyr", Price: money.Max, Rate: money.Rate25, Unit: UnitPiece, Active: true}}})
+	id := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "DYR", Qty: 1})
+	f.rejected("sale_too_large", CmdSaleAdd, SaleAdd{Sale: id, SKU: "DYR", Qty: 1})
+	f.rejected("sale_too_large", CmdSaleQty, SaleQty{Sale: id, Line: 1, Qty: 9999})
+	s := saleOf(t, f.ok(CmdSaleDisc, "", SaleDiscount{Sale: id, Discount: Discount{Amount: money.Max - 1}}))
+	if s.Totals.Total != 1 || s.Lines[0].SaleDisc != money.Max-1 {
+		t.Errorf("totals %+v", s.Totals)
 	}
 }

@@ -139,7 +139,7 @@ func lineGross(l *Line) money.Øre {
 		return l.Fixed
 	}
 	if l.Unit == UnitKg {
-		return money.Div(price*l.Qty, 1000) // price per kg × grams
+		return money.MulDiv(price, l.Qty, 1000) // price per kg × grams
 	}
 	return price * l.Qty
 }
@@ -224,10 +224,10 @@ func share(lines []Line, active []int, base, amount money.Øre) {
 	var given money.Øre
 	rems := make([]rem, 0, len(active))
 	for _, i := range active {
-		num := amount * lines[i].Amount
-		lines[i].SaleDisc = num / base
-		given += lines[i].SaleDisc
-		rems = append(rems, rem{i, num % base})
+		q, r := money.MulDivFloor(amount, lines[i].Amount, base)
+		lines[i].SaleDisc = q
+		given += q
+		rems = append(rems, rem{i, r})
 	}
 	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
 	for k := 0; given < amount; k++ {

@@ -7,6 +7,7 @@ package money
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -80,13 +81,43 @@ func Div(a, b int64) int64 {
 	return -((-a + b/2) / b)
 }
 
+// MulDiv is a×b/c rounded half away from zero, exact for any int64 a and b
+// (the product is taken in 128 bits). c must be positive and the result must
+// fit in int64, which holds whenever |b| ≤ c or |a| ≤ c.
+func MulDiv(a, b, c int64) int64 {
+	neg := (a < 0) != (b < 0)
+	ua, ub := uint64(a), uint64(b)
+	if a < 0 {
+		ua = uint64(-a)
+	}
+	if b < 0 {
+		ub = uint64(-b)
+	}
+	hi, lo := bits.Mul64(ua, ub)
+	lo, carry := bits.Add64(lo, uint64(c)/2, 0)
+	hi += carry
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	if neg {
+		return -int64(q)
+	}
+	return int64(q)
+}
+
+// MulDivFloor is a×b/c rounded down, with the remainder, for 0 ≤ a ≤ c and
+// b ≥ 0: shares of an amount that must add up exactly.
+func MulDivFloor(a, b, c int64) (q, r int64) {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	uq, ur := bits.Div64(hi, lo, uint64(c))
+	return int64(uq), int64(ur)
+}
+
 // VAT is the VAT contained in a VAT-inclusive amount at rate r.
 func VAT(gross Øre, r Rate) Øre {
-	return Div(gross*int64(r), 10000+int64(r))
+	return MulDiv(gross, int64(r), 10000+int64(r))
 }
 
 // Percent is p basis points of a, rounded half away from zero.
-func Percent(a Øre, bp int64) Øre { return Div(a*bp, 10000) }
+func Percent(a Øre, bp int64) Øre { return MulDiv(a, bp, 10000) }
 
 // RoundCash rounds an amount to whole kroner the Norwegian way: 1–49 øre
 // down, 50–99 øre up (negative amounts mirror this). It returns the rounded

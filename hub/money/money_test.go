@@ -110,3 +110,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMulDivLarge(t *testing.T) {
+	// 10^10 × 10^10 overflows int64; the 128-bit product does not.
+	if got := MulDiv(1e10, 1e10, 1e10); got != 1e10 {
+		t.Errorf("MulDiv(1e10,1e10,1e10) = %d", got)
+	}
+	if got := VAT(Max*500, Rate25); got != Max*100 {
+		t.Errorf("VAT of 500 × Max at 25 %% = %d, want %d", got, Max*100)
+	}
+	if got := MulDiv(-7, 1, 2); got != -4 {
+		t.Errorf("MulDiv(-7,1,2) = %d, want -4 (half away from zero)", got)
+	}
+	if q, r := MulDivFloor(1e10, 9e9, 1e10); q != 9e9 || r != 0 {
+		t.Errorf("MulDivFloor = %d, %d", q, r)
+	}
+}

@@ -72,9 +72,33 @@ func (r Report) String() string {
 	return s
 }
 
+// waitReady waits up to a minute for each hub to answer /readyz.
+func waitReady(hc *http.Client, urls []string) error {
+	deadline := time.Now().Add(time.Minute)
+	for _, u := range urls {
+		for {
+			resp, err := hc.Get(u + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s is not ready after a minute", u)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
 func run(ctx context.Context, c config) (Report, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: c.registers * 2}
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	if err := waitReady(hc, c.urls); err != nil {
+		return Report{}, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
 	var (

@@ -1,0 +1,62 @@
+# Kasse — the point-of-sale hub. `make run` starts one hub with the demo
+# shop; `make test` runs every test. Both set the machine up first.
+
+GO       ?= go
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+# Packages whose tests also run as arm64 under qemu-user (the domain).
+ARM64_PKGS := ./hub/money ./hub/barcode ./hub/config ./hub/ledger
+
+.PHONY: setup run test check test-race test-arm64 bench bench-load build build-arm64 fuzz clean
+
+setup:
+	@./.ci/setup
+
+# One hub, embedded laptop defaults, demo shop; prints the register API URL.
+run: setup
+	$(GO) run -ldflags "$(LDFLAGS)" ./hub/cmd/kasse run $(if $(CONFIG),-config $(CONFIG))
+
+test: setup check test-race build-arm64 test-arm64
+	@echo "make test: all passed"
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-race:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-arm64:
+	GOARCH=arm64 $(GO) test -count=1 -timeout 10m -exec qemu-aarch64-static $(ARM64_PKGS)
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./hub/ledger ./web ./replicate
+	$(MAKE) bench-load
+
+# A real hub process in a temp dir under kasseload from 1 and 32 registers.
+bench-load: build
+	@d=$$(mktemp -d); \
+	KASSE_HUB_DATA=$$d KASSE_LOG_LEVEL=warn KASSE_HTTP_ADDR=127.0.0.1:18080 KASSE_RAFT_BIND=127.0.0.1:17001 \
+		./bin/kasse run >/dev/null 2>$$d/log & pid=$$!; \
+	./bin/kasseload -url http://127.0.0.1:18080 -registers 1 -duration 10s; \
+	./bin/kasseload -url http://127.0.0.1:18080 -registers 32 -duration 10s; \
+	kill $$pid; wait $$pid; rm -rf $$d
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kasse ./hub/cmd/kasse
+	$(GO) build -o bin/kasseload ./hub/cmd/kasseload
+
+build-arm64:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -ldflags "$(LDFLAGS)" -o bin/kasse-linux-arm64 ./hub/cmd/kasse
+
+# Each fuzzer for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./hub/barcode
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./hub/money
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./hub/ledger
+	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime $(FUZZTIME) ./hub/ledger
+	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime $(FUZZTIME) ./drivers/terminal
+
+clean:
+	rm -rf bin
