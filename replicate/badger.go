@@ -1,0 +1,133 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// Profile picks Badger's memory and file sizes for the machine a hub runs on.
+// The zero value is SmallBoard, the safe choice for an unknown box.
+type Profile int
+
+const (
+	// SmallBoard fits a Raspberry Pi with 1 GB: a hub holding 50k items and
+	// 1M journal entries should stay near 100 MB RSS. Memtables, caches and
+	// value-log files are small; writes stall sooner instead of buffering.
+	SmallBoard Profile = iota
+	// Laptop uses Badger's defaults (64 MB memtables, 256 MB block cache),
+	// for development machines and big boards.
+	Laptop
+)
+
+func (p Profile) String() string {
+	switch p {
+	case SmallBoard:
+		return "small-board"
+	case Laptop:
+		return "laptop"
+	}
+	return fmt.Sprintf("Profile(%d)", int(p))
+}
+
+// Options returns the Badger options Open uses for dir. It is exported so a
+// tool (a backup, a repair) opens the data exactly as the hub does.
+func (p Profile) Options(dir string, log *slog.Logger) badger.Options {
+	o := badger.DefaultOptions(dir).
+		// A till loses power: a write is durable when Commit returns.
+		WithSyncWrites(true).
+		WithLogger(badgerLog{log: badgerLogger(log)}).
+		// One write path (Raft) and one applier goroutine: there is nothing
+		// for conflict detection to find, and its read sets cost memory.
+		WithDetectConflicts(false).
+		// Badger's expvar metrics are global to the process; we export our own.
+		WithMetricsEnabled(false)
+	if p == Laptop {
+		return o
+	}
+	// Each memtable's arena is MemTableSize plus the biggest batch (15 % of
+	// it), so two 8 MB memtables cost ~20 MB. A transaction may hold up to
+	// 1.2 MB (15 % of the memtable); StoreLogs splits past that.
+	return o.
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(3).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithBaseLevelSize(8 << 20).
+		WithNumCompactors(2). // Badger needs two: one is reserved for L0.
+		WithNumGoroutines(2).
+		// Snappy blocks need a block cache; 8 MB holds the hot catalog.
+		WithCompression(options.Snappy).
+		WithBlockCacheSize(8 << 20).
+		// Bound table indexes and bloom filters instead of keeping all of
+		// them (they grow with the journal) on the heap.
+		WithIndexCacheSize(8 << 20).
+		// Values of 1 KB and more (big commands, receipts) go to the value
+		// log, which keeps the LSM tree and its indexes small; value-log GC
+		// (RunGC) reclaims what truncated Raft logs leave behind.
+		WithValueThreshold(1 << 10).
+		WithValueLogFileSize(64 << 20)
+}
+
+// Open opens (or creates) the Badger database in dir, tuned for p, with
+// SyncWrites on and Badger's own logging routed to log at debug level
+// (warnings and errors keep their level).
+func Open(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
+	db, err := badger.Open(p.Options(dir, log))
+	if err != nil {
+		return nil, fmt.Errorf("replicate: open badger in %s: %w", dir, err)
+	}
+	return db, nil
+}
+
+// RunGC runs value-log garbage collection every interval until ctx ends.
+// Cancel ctx before closing db. One pass rewrites files while at least half
+// of a file is garbage.
+func RunGC(ctx context.Context, db *badger.DB, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// ErrNoRewrite (nothing worth it), ErrRejected (closed, or a GC
+		// already runs) and anything else all mean: try next tick.
+		for ctx.Err() == nil && db.RunValueLogGC(0.5) == nil {
+		}
+	}
+}
+
+func badgerLogger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	return l.With("component", "badger")
+}
+
+// badgerLog routes Badger's printf logging to slog. Badger reports every
+// compaction and flush at info; those are debug for a shop.
+type badgerLog struct{ log *slog.Logger }
+
+func (b badgerLog) Errorf(f string, a ...any)   { b.log.Error(trim(f, a)) }
+func (b badgerLog) Warningf(f string, a ...any) { b.log.Warn(trim(f, a)) }
+func (b badgerLog) Infof(f string, a ...any)    { b.log.Debug(trim(f, a)) }
+func (b badgerLog) Debugf(f string, a ...any)   {}
+
+func trim(f string, a []any) string {
+	s := fmt.Sprintf(f, a...)
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == ' ') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isTxnTooBig reports Badger's per-transaction size limit.
+func isTxnTooBig(err error) bool { return errors.Is(err, badger.ErrTxnTooBig) }
