@@ -17,8 +17,9 @@ type applyCtx struct {
 	index uint64
 	tip   *tip
 
-	saved     *Sale // the sale saveSale last wrote, and its JSON
+	saved     *Sale // the sale saveSale last wrote, and its JSON once encoded
 	savedJSON []byte
+	orig      map[string]*Sale // sales as they were before this command
 }
 
 type handler func(a *applyCtx, env *Envelope) (any, error)

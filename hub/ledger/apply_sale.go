@@ -84,10 +84,14 @@ func (a *applyCtx) sale(id string) (*Sale, error) {
 	}
 	if !ok || s == nil {
 		var err error
-		if s, err = load[Sale](a, pfxSale+id); err != nil {
+		if s, err = a.loadSale(id); err != nil {
 			return nil, notFound(err, "unknown_sale", "no sale %s", id)
 		}
 	}
+	if a.orig == nil {
+		a.orig = map[string]*Sale{}
+	}
+	a.orig[id] = s
 	c := *s
 	c.Lines = slices.Clone(s.Lines)
 	c.Payments = slices.Clone(s.Payments)
@@ -123,21 +127,54 @@ func (a *applyCtx) saveSale(s *Sale) error {
 		a.b.del(idx)
 		a.b.staged[s.ID] = nil
 	}
-	b, err := json.Marshal(s)
+	// Store the header and only the lines that changed: a sale of n lines
+	// then costs O(n) bytes on the SD card, not O(n²).
+	head := *s
+	head.Lines = nil
+	b, err := json.Marshal(&head)
 	if err != nil {
 		return fmt.Errorf("encode sale %s: %w", s.ID, err)
 	}
 	a.b.set(pfxSale+s.ID, b)
-	a.saved, a.savedJSON = s, b
+	var was []Line
+	if o := a.orig[s.ID]; o != nil {
+		was = o.Lines
+	}
+	for i := range s.Lines {
+		if i < len(was) && s.Lines[i] == was[i] {
+			continue
+		}
+		lb, err := json.Marshal(&s.Lines[i])
+		if err != nil {
+			return fmt.Errorf("encode sale %s line %d: %w", s.ID, s.Lines[i].No, err)
+		}
+		a.b.set(lineKey(s.ID, s.Lines[i].No), lb)
+	}
+	a.saved, a.savedJSON = s, nil
 	return nil
 }
 
-// encoded is s as JSON, reusing what saveSale wrote when it is that sale.
+func lineKey(sale string, no int) string { return fmt.Sprintf("%s%s/%04d", pfxSaleLine, sale, no) }
+
+// loadSale reads a sale and its lines from the transaction.
+func (a *applyCtx) loadSale(id string) (*Sale, error) {
+	s, err := load[Sale](a, pfxSale+id)
+	if err != nil {
+		return nil, err
+	}
+	s.Lines, err = readLines(a.b.txn, id)
+	return s, err
+}
+
+// encoded is s as JSON, lines and all, encoded once per command.
 func (a *applyCtx) encoded(s *Sale) []byte {
-	if s == a.saved {
+	if s == a.saved && a.savedJSON != nil {
 		return a.savedJSON
 	}
 	b, _ := json.Marshal(s) // a Sale always encodes
+	if s == a.saved {
+		a.savedJSON = b
+	}
 	return b
 }
 

@@ -28,8 +28,9 @@ const (
 	pfxItem      = "s/item/"
 	pfxBarcode   = "s/bc/"
 	pfxStock     = "s/stock/"
-	pfxSale      = "s/sale/"
-	pfxOpen      = "s/open/" // + register + "/" + sale: open and parked sales
+	pfxSale      = "s/sale/"  // + id: the sale without its lines
+	pfxSaleLine  = "s/sline/" // + id + "/" + line number (4 digits): one line
+	pfxOpen      = "s/open/"  // + register + "/" + sale: open and parked sales
 	pfxReg       = "s/reg/"
 	pfxEmp       = "s/emp/"
 	pfxJournal   = "s/j/"
@@ -269,9 +270,12 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 			} else {
 				res.Value, res.Reject, res.Replay = rec.Value, rec.Reject, true
 				if rec.Sale != "" {
-					if res.Value, err = b.get(pfxSale + rec.Sale); err != nil {
+					a := &applyCtx{b: b, l: l, env: env, index: e.Index, tip: t}
+					s, err := a.sale(rec.Sale)
+					if err != nil {
 						return res, fmt.Errorf("idempotency record %q names sale %s: %w", env.Key, rec.Sale, err)
 					}
+					res.Value = a.encoded(s)
 				}
 			}
 			return res, b.flush(e.Index)

@@ -27,10 +27,38 @@ func (l *Ledger) get(key string, v any) error {
 // Sale returns a sale by id.
 func (l *Ledger) Sale(id string) (*Sale, error) {
 	var s Sale
-	if err := l.get(pfxSale+id, &s); err != nil {
+	err := l.db.View(func(txn *badger.Txn) error {
+		raw, err := getTxn(txn, pfxSale+id)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		s.Lines, err = readLines(txn, id)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sale %s: %w", id, err)
 	}
 	return &s, nil
+}
+
+// readLines reads a sale's lines in order.
+func readLines(txn *badger.Txn, sale string) ([]Line, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = []byte(pfxSaleLine + sale + "/")
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	lines := []Line{}
+	for it.Rewind(); it.Valid(); it.Next() {
+		var l Line
+		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &l) }); err != nil {
+			return nil, fmt.Errorf("line %s: %w", it.Item().Key(), err)
+		}
+		lines = append(lines, l)
+	}
+	return lines, nil
 }
 
 // Item returns an item by SKU.

@@ -10,6 +10,7 @@ import (
 	_ "net/http/pprof" // mounted only when http.pprof is set
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -54,6 +55,11 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 			_ = h.close()
 		}
 	}()
+	if cfg.Hub.Profile == "small-board" && os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit keeps the Go heap in check on a 1 GB board; Badger's
+		// mapped tables come on top and are the kernel's to reclaim.
+		debug.SetMemoryLimit(64 << 20)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 

@@ -105,7 +105,19 @@ func runCmd(args []string) error {
 		return err
 	}
 	fmt.Printf("Kasse hub %s is selling. Register API: http://%s/api/v1 (register K1 token %q)\n", cfg.Hub.ID, h.httpAddr, tokenOf(cfg, "K1"))
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-h.node.Done():
+		if err := h.ledger.Halted(); err != nil {
+			// Restarting would halt again at the same command: stay up,
+			// answer reads, and say why in /readyz until an operator acts.
+			log.Error("ledger halted; this hub serves reads only until it is upgraded or repaired", "err", err)
+			<-ctx.Done()
+			break
+		}
+		log.Error("raft stopped under the hub; exiting so the supervisor restarts it from disk", "err", h.node.Err())
+		return errors.Join(fmt.Errorf("raft stopped: %w", h.node.Err()), h.close())
+	}
 	log.Info("shutting down")
 	return h.close()
 }

@@ -62,8 +62,11 @@ type proc struct {
 	config string
 	http   string
 	cmd    *exec.Cmd
-	logs   *bytes.Buffer
-	mu     sync.Mutex
+	logs   interface {
+		io.Writer
+		String() string
+	}
+	mu sync.Mutex
 }
 
 func newProc(t *testing.T, extra string) *proc {
