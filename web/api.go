@@ -397,3 +397,12 @@ func (s *Server) journal(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+func (s *Server) copyReceipt(c echo.Context) error {
+	if err := bind(c, &struct{}{}); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.CopyReceipt(ctx, r, c.Param("id")) })
+}

@@ -82,6 +82,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/sales/:id/resume", s.resume)
 	api.POST("/sales/:id/void", s.void)
 	api.POST("/sales/:id/payments", s.pay)
+	api.POST("/sales/:id/copy", s.copyReceipt)
 	api.GET("/payments/:id", s.getAttempt)
 	api.GET("/journal", s.journal)
 	return s
@@ -180,7 +181,7 @@ func statusOf(code string) int {
 	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode":
 		return http.StatusNotFound
 	case "idempotency_conflict", "sale_closed", "sale_parked", "sale_paid", "payment_pending",
-		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due":
+		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

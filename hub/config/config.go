@@ -30,6 +30,7 @@ type Config struct {
 	Terminal  Terminal   `yaml:"terminal"`
 	Log       Log        `yaml:"log"`
 	Barcode   Barcode    `yaml:"barcode"`
+	Devices   Devices    `yaml:"devices"`
 	// Demo seeds a demo shop (catalog, employees, stock) on first start.
 	Demo bool `yaml:"demo"`
 }
@@ -91,6 +92,24 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
+// Devices are the shop's peripherals. Each belongs to one hub; every hub
+// may list them all, and only the owner drives them.
+type Devices struct {
+	Printers []Printer `yaml:"printers"`
+}
+
+// Printer is a receipt printer (ESC/POS).
+type Printer struct {
+	ID        string   `yaml:"id"`
+	Hub       string   `yaml:"hub"`       // the hub it is plugged into
+	Registers []string `yaml:"registers"` // registers whose receipts it prints
+	Transport string   `yaml:"transport"` // tcp (port 9100), serial or usb
+	Address   string   `yaml:"address"`   // host:port, /dev/ttyUSB0 or /dev/usb/lp0
+	Baud      int      `yaml:"baud"`      // serial only; 0: 19200
+	Columns   int      `yaml:"columns"`   // 48 (80 mm), 42 or 32 (58 mm); 0: 48
+	CodePage  string   `yaml:"code_page"` // cp865 or wpc1252; empty: cp865
+}
+
 // Barcode sets how in-store codes (prefixes 20–29) are read.
 type Barcode struct {
 	Layouts string `yaml:"layouts"` // "default" or "nordic"
@@ -110,6 +129,7 @@ func Default() Config {
 		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
 		Log:      Log{Level: "info", Format: "text"},
 		Barcode:  Barcode{Layouts: "default"},
+		Devices:  Devices{Printers: []Printer{}},
 		Demo:     true,
 	}
 }
@@ -260,6 +280,35 @@ func (c Config) Validate() error {
 	}
 	if c.Barcode.Layouts != "default" && c.Barcode.Layouts != "nordic" {
 		bad("barcode.layouts is %q: use default or nordic", c.Barcode.Layouts)
+	}
+	bound := map[string]string{}
+	for i, p := range c.Devices.Printers {
+		name := p.ID
+		if name == "" {
+			name = fmt.Sprintf("devices.printers[%d]", i)
+			bad("%s has no id", name)
+		}
+		switch {
+		case p.Hub == "":
+			bad("printer %s: say which hub it is plugged into (hub:)", name)
+		case p.Transport != "tcp" && p.Transport != "serial" && p.Transport != "usb":
+			bad("printer %s: transport %q: use tcp, serial or usb", name, p.Transport)
+		case p.Address == "":
+			bad("printer %s: no address", name)
+		case p.Columns != 0 && p.Columns != 32 && p.Columns != 42 && p.Columns != 48:
+			bad("printer %s: columns %d: use 48, 42 or 32", name, p.Columns)
+		case p.CodePage != "" && p.CodePage != "cp865" && p.CodePage != "wpc1252":
+			bad("printer %s: code_page %q: use cp865 or wpc1252", name, p.CodePage)
+		}
+		for _, r := range p.Registers {
+			if !seen[r] {
+				bad("printer %s serves register %s, which is not in registers", name, r)
+			}
+			if other, ok := bound[r]; ok {
+				bad("register %s is bound to printers %s and %s", r, other, name)
+			}
+			bound[r] = name
+		}
 	}
 	return errors.Join(errs...)
 }

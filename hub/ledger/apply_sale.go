@@ -657,10 +657,14 @@ func (a *applyCtx) complete(s *Sale) error {
 	if err := a.appendEntry(e); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(s.Payments, func(p Payment) bool { return p.Method == "cash" }) {
+	cash := slices.ContainsFunc(s.Payments, func(p Payment) bool { return p.Method == "cash" })
+	if cash {
 		if _, err := a.journal("drawer.open", EvDrawerOpen, s.ID, drawerReq{Reason: "sale", Sale: s.ID}); err != nil {
 			return err
 		}
+	}
+	if err := a.newAction(ActReceipt, s, cash); err != nil {
+		return err
 	}
 	a.b.completed++
 	return a.put(pfxReg+reg.ID, reg)

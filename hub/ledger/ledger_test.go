@@ -544,3 +544,31 @@ func TestHugeAmountsStayExact(t *testing.T) {
 		t.Errorf("totals %+v", s.Totals)
 	}
 }
+
+func TestActionsAndCopy(t *testing.T) {
+	f := newFixture(t)
+	id := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
+	f.rejected("not_completed", CmdReceiptCopy, saleRef{Sale: id})
+	f.ok(CmdPayCash, "", PayCash{Sale: id, Tendered: 5000})
+	acts, _ := f.l.PendingActions()
+	if len(acts) != 1 || acts[0].ID != "receipt/"+id || !acts[0].Kick || acts[0].Register != "K1" {
+		t.Fatalf("pending actions after a cash sale: %+v", acts)
+	}
+	f.ok(CmdReceiptCopy, "", saleRef{Sale: id})
+	f.rejected("copy_printed", CmdReceiptCopy, saleRef{Sale: id})
+	f.ok(CmdActionDone, "", actionDone{ID: "receipt/" + id, OK: true})
+	f.ok(CmdActionDone, "", actionDone{ID: "receipt/" + id, OK: false}) // a second report changes nothing
+	acts, _ = f.l.PendingActions()
+	if len(acts) != 1 || acts[0].ID != "copy/"+id || acts[0].Kick {
+		t.Fatalf("pending after the receipt printed: %+v", acts)
+	}
+	if a, _ := f.l.ActionOf("receipt/" + id); a.Status != ActDone {
+		t.Errorf("receipt action %s", a.Status)
+	}
+	var events []int
+	_ = f.l.Journal(1, func(e *Entry) error { events = append(events, e.Event); return nil })
+	if !slices.Contains(events, EvCopy) {
+		t.Error("copy receipt not journaled")
+	}
+}

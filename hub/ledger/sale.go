@@ -38,6 +38,7 @@ type Sale struct {
 	Pending  []string  `json:"pending,omitempty"` // card payment attempts awaiting an outcome
 	Totals   Totals    `json:"totals"`
 	Receipt  *Receipt  `json:"receipt,omitempty"` // set when completed
+	Copies   int       `json:"copies,omitempty"`  // copy receipts printed (at most one)
 	Training bool      `json:"training,omitempty"`
 }
 

@@ -350,3 +350,8 @@ func (s *Service) PutEmployee(ctx context.Context, r Req, e ledger.Employee, pin
 	}
 	return decode[ledger.Employee](res)
 }
+
+// CopyReceipt prints the one copy of a completed sale's receipt the rules allow.
+func (s *Service) CopyReceipt(ctx context.Context, r Req, sale string) (SaleJSON, error) {
+	return s.sale(ctx, r, ledger.CmdReceiptCopy, map[string]string{"sale": sale})
+}

@@ -18,12 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kasse/kasse/drivers/printer"
 	"github.com/kasse/kasse/drivers/terminal"
 	"github.com/kasse/kasse/drivers/terminal/terminaltest"
 	"github.com/kasse/kasse/hub/barcode"
 	"github.com/kasse/kasse/hub/config"
 	"github.com/kasse/kasse/hub/demo"
+	"github.com/kasse/kasse/hub/devices"
 	"github.com/kasse/kasse/hub/ledger"
+	"github.com/kasse/kasse/hub/receipt"
 	"github.com/kasse/kasse/hub/till"
 	"github.com/kasse/kasse/replicate"
 	"github.com/kasse/kasse/web"
@@ -119,7 +122,14 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	go h.resolveLoop(gcCtx, svc)
 
-	// 7. HTTP.
+	// 7. The devices this hub owns; a missing one is reported, not fatal.
+	printers, err := h.printers(db)
+	if err != nil {
+		return nil, err
+	}
+	go devices.New(l, svc, printers, log).Run(gcCtx)
+
+	// 8. HTTP.
 	tokens := map[string]string{}
 	for _, r := range cfg.Registers {
 		tokens[r.Token] = r.ID
@@ -141,6 +151,53 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}()
 	log.Info("hub started", "hub", cfg.Hub.ID, "http", h.httpAddr, "raft", node.Addr(), "applied", l.Applied())
 	return h, nil
+}
+
+// printers opens the receipt printers this hub owns.
+func (h *hub) printers(db *badger.DB) ([]*devices.Printer, error) {
+	var out []*devices.Printer
+	for _, pc := range h.cfg.Devices.Printers {
+		if pc.Hub != h.cfg.Hub.ID {
+			continue
+		}
+		qc := printer.DefaultConfig()
+		qc.Name, qc.Logger, qc.Store = pc.ID, h.log, devices.DoneStore{DB: db}
+		switch pc.Transport {
+		case "tcp":
+			qc.Transport = printer.TCP{Addr: pc.Address}
+		case "serial":
+			baud := pc.Baud
+			if baud == 0 {
+				baud = 19200
+			}
+			qc.Transport = printer.Serial{Port: pc.Address, Baud: baud}
+		case "usb":
+			qc.Transport = printer.USB{Path: pc.Address}
+		}
+		q, err := printer.New(qc)
+		if err != nil {
+			return nil, fmt.Errorf("printer %s: %w", pc.ID, err)
+		}
+		h.closers = append(h.closers, func() error { q.Close(); return nil })
+		switch loaded, err := q.Init(); {
+		case !loaded:
+			h.log.Info("printer skipped", "printer", pc.ID, "reason", err)
+		case err != nil:
+			h.log.Warn("printer failed; selling goes on and receipts print when it is back", "printer", pc.ID, "address", pc.Address, "err", err)
+		default:
+			h.log.Info("printer loaded", "printer", pc.ID, "address", pc.Address)
+		}
+		cp := printer.CP865
+		if pc.CodePage == "wpc1252" {
+			cp = printer.WPC1252
+		}
+		cols := pc.Columns
+		if cols == 0 {
+			cols = printer.Columns80mm
+		}
+		out = append(out, &devices.Printer{ID: pc.ID, Registers: pc.Registers, Queue: q, Print: receipt.Print{CodePage: cp, Columns: cols}})
+	}
+	return out, nil
 }
 
 // Ready: a leader is known, the ledger applies, and this hub is caught up.

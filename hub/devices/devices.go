@@ -1,0 +1,211 @@
+// Package devices carries out the device actions the ledger records — print
+// this receipt, kick that drawer — on the hub that owns the device, once per
+// action id.
+//
+// Every hub applies the same ledger; only the hub whose configuration owns
+// the printer a register is bound to acts. A job's id is the action's id, so
+// the printer queue prints it once; printed ids are kept in a local store
+// that survives restarts; and the action is reported done through the
+// ledger, so after a restart, a retry or a change of leader nothing prints
+// twice and nothing pending is forgotten.
+package devices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kasse/kasse/drivers/printer"
+	"github.com/kasse/kasse/hub/ledger"
+	"github.com/kasse/kasse/hub/receipt"
+	"github.com/kasse/kasse/hub/till"
+)
+
+// Proposer puts a command through the ledger.
+type Proposer interface {
+	Do(ctx context.Context, r till.Req, typ string, body any) (*ledger.Result, error)
+}
+
+// Printer is a receipt printer this hub owns, and the registers it serves.
+type Printer struct {
+	ID        string
+	Registers []string
+	Queue     *printer.Queue
+	Print     receipt.Print
+}
+
+// Service carries out device actions for this hub's devices.
+type Service struct {
+	l          *ledger.Ledger
+	p          Proposer
+	log        *slog.Logger
+	byRegister map[string]*Printer
+	printers   []*Printer
+
+	mu        sync.Mutex
+	submitted map[string]bool // action ids handed to a queue and not yet reported
+}
+
+// New makes the service for the given printers.
+func New(l *ledger.Ledger, p Proposer, printers []*Printer, log *slog.Logger) *Service {
+	s := &Service{l: l, p: p, log: log, byRegister: map[string]*Printer{}, printers: printers, submitted: map[string]bool{}}
+	for _, pr := range printers {
+		for _, r := range pr.Registers {
+			s.byRegister[r] = pr
+		}
+	}
+	return s
+}
+
+// Run carries out pending actions as the ledger changes, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	for _, pr := range s.printers {
+		go s.watch(ctx, pr)
+	}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		changed := s.l.Changed()
+		s.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-tick.C:
+		}
+	}
+}
+
+// sweep hands every pending action of this hub's printers to its queue.
+func (s *Service) sweep(ctx context.Context) {
+	acts, err := s.l.PendingActions()
+	if err != nil {
+		s.log.Error("list device actions", "err", err)
+		return
+	}
+	for _, a := range acts {
+		pr := s.byRegister[a.Register]
+		if pr == nil {
+			continue // another hub's device, or none
+		}
+		s.mu.Lock()
+		busy := s.submitted[a.ID]
+		s.submitted[a.ID] = true
+		s.mu.Unlock()
+		if busy {
+			continue
+		}
+		data, err := s.render(a, pr)
+		if err != nil {
+			s.log.Error("render receipt", "action", a.ID, "err", err)
+			s.report(ctx, a, false, err.Error())
+			continue
+		}
+		if err := pr.Queue.Submit(ctx, printer.Job{ID: a.ID, Data: data}); err != nil {
+			s.log.Warn("printer refused a job; will try again", "printer", pr.ID, "action", a.ID, "err", err)
+			s.mu.Lock()
+			delete(s.submitted, a.ID)
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *Service) render(a ledger.Action, pr *Printer) ([]byte, error) {
+	sale, err := s.l.Sale(a.Sale)
+	if err != nil {
+		return nil, err
+	}
+	shop, err := s.l.Shop()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := s.l.Register(a.Register)
+	if err != nil {
+		return nil, err
+	}
+	seller := sale.Employee
+	if e, err := s.l.Employee(sale.Employee); err == nil {
+		seller = e.Name
+	}
+	l, err := receipt.Build(receipt.Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: a.Kind == ledger.ActCopy})
+	if err != nil {
+		return nil, err
+	}
+	o := pr.Print
+	o.Kick = a.Kick
+	return l.ESCPOS(o)
+}
+
+// watch reports jobs done as the printer confirms them.
+func (s *Service) watch(ctx context.Context, pr *Printer) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-pr.Queue.Events():
+			if !ok {
+				return
+			}
+			switch ev.Kind {
+			case printer.JobDone:
+				act, err := s.l.ActionOf(ev.JobID)
+				if err != nil {
+					s.log.Error("printed job has no action", "job", ev.JobID, "err", err)
+					continue
+				}
+				s.report(ctx, *act, true, "")
+			case printer.JobRetrying:
+				s.log.Warn("receipt printer interrupted; the receipt prints again when it is back", "printer", pr.ID, "job", ev.JobID, "err", ev.Err)
+			case printer.StatusChanged:
+				s.log.Info("receipt printer status", "printer", pr.ID, "status", ev.Status.String())
+			}
+		}
+	}
+}
+
+func (s *Service) report(ctx context.Context, a ledger.Action, ok bool, msg string) {
+	r := till.Req{Register: a.Register, Key: "action/" + a.ID, Hash: a.ID}
+	for try := 0; ; try++ {
+		_, err := s.p.Do(ctx, r, ledger.CmdActionDone, map[string]any{"id": a.ID, "ok": ok, "message": msg})
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		s.log.Warn("report device action", "action", a.ID, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(time.Duration(try+1)*time.Second, 10*time.Second)):
+		}
+	}
+	s.mu.Lock()
+	delete(s.submitted, a.ID)
+	s.mu.Unlock()
+}
+
+// DoneStore keeps printed job ids in this hub's Badger, outside the
+// replicated ledger (what a printer printed is this hub's own knowledge).
+type DoneStore struct{ DB *badger.DB }
+
+const pfxPrinted = "local/printed/"
+
+// Done reports whether id was printed.
+func (d DoneStore) Done(id string) bool {
+	err := d.DB.View(func(txn *badger.Txn) error {
+		_, err := txn.Get([]byte(pfxPrinted + id))
+		return err
+	})
+	return err == nil
+}
+
+// MarkDone records id as printed, durably.
+func (d DoneStore) MarkDone(id string) {
+	err := d.DB.Update(func(txn *badger.Txn) error { return txn.Set([]byte(pfxPrinted+id), nil) })
+	if err != nil && !errors.Is(err, badger.ErrDBClosed) {
+		slog.Error("remember printed job", "job", id, "err", fmt.Errorf("%w", err))
+	}
+}

@@ -1,0 +1,132 @@
+package ledger
+
+import (
+	"fmt"
+	"time"
+)
+
+// Action is a device action that follows from the ledger: print this
+// receipt (and kick the drawer). Apply records it; the hub that owns the
+// register's printer carries it out once per ID and reports it done with
+// another command, so a retry, a replay or a new leader never prints twice.
+type Action struct {
+	ID       string    `json:"id"` // "receipt/<sale>", "copy/<sale>"
+	Kind     string    `json:"kind"`
+	Register string    `json:"register"`
+	Sale     string    `json:"sale"`
+	Kick     bool      `json:"kick,omitempty"` // open the drawer after printing
+	Status   string    `json:"status"`         // pending, done, failed
+	Created  time.Time `json:"created"`
+	Message  string    `json:"message,omitempty"`
+}
+
+// Action kinds and states.
+const (
+	ActReceipt = "receipt"
+	ActCopy    = "copy"
+
+	ActPending = "pending"
+	ActDone    = "done"
+	ActFailed  = "failed"
+)
+
+const (
+	pfxAction     = "s/act/"
+	pfxActPending = "s/actpend/"
+)
+
+// Commands of device actions.
+const (
+	CmdReceiptCopy = "receipt.copy"
+	CmdActionDone  = "action.done"
+)
+
+// EvCopy is the SAF-T event of a copy receipt.
+const EvCopy = 13014
+
+func (a *applyCtx) newAction(kind string, s *Sale, kick bool) error {
+	act := Action{ID: kind + "/" + s.ID, Kind: kind, Register: s.Register, Sale: s.ID, Kick: kick, Status: ActPending, Created: a.env.Time}
+	a.b.set(pfxActPending+act.ID, nil)
+	return a.put(pfxAction+act.ID, act)
+}
+
+func applyReceiptCopy(a *applyCtx, env *Envelope) (any, error) {
+	req, err := body[saleRef](env)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.sale(req.Sale)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != SaleCompleted {
+		return nil, reject("not_completed", "only a completed sale has a receipt to copy")
+	}
+	if s.Copies >= 1 {
+		return nil, reject("copy_printed", "a copy of this receipt was printed already; the rules allow one")
+	}
+	s.Copies++
+	if _, err := a.journal("receipt.copy", EvCopy, s.ID, map[string]any{"receipt": s.Receipt.No}); err != nil {
+		return nil, err
+	}
+	if err := a.newAction(ActCopy, s, false); err != nil {
+		return nil, err
+	}
+	return s, a.saveSale(s)
+}
+
+type actionDone struct {
+	ID      string `json:"id"`
+	OK      bool   `json:"ok"`
+	Message string `json:"message,omitempty"`
+}
+
+func applyActionDone(a *applyCtx, env *Envelope) (any, error) {
+	req, err := body[actionDone](env)
+	if err != nil {
+		return nil, err
+	}
+	act, err := load[Action](a, pfxAction+req.ID)
+	if err != nil {
+		return nil, notFound(err, "unknown_action", "no device action %s", req.ID)
+	}
+	if act.Status != ActPending {
+		return act, nil // reported twice (two hubs, a retry): the first report stands
+	}
+	act.Status, act.Message = ActDone, req.Message
+	if !req.OK {
+		act.Status = ActFailed
+	}
+	a.b.del(pfxActPending + act.ID)
+	return act, a.put(pfxAction+act.ID, act)
+}
+
+// PendingActions lists device actions not yet carried out, oldest key first.
+func (l *Ledger) PendingActions() ([]Action, error) {
+	var ids []string
+	err := scan(l.db, pfxActPending, func(k, _ []byte) (bool, error) {
+		ids = append(ids, string(k[len(pfxActPending):]))
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Action, 0, len(ids))
+	for _, id := range ids {
+		var act Action
+		if err := l.get(pfxAction+id, &act); err != nil {
+			return nil, fmt.Errorf("action %s: %w", id, err)
+		}
+		out = append(out, act)
+	}
+	return out, nil
+}
+
+// ActionOf returns a device action.
+func (l *Ledger) ActionOf(id string) (*Action, error) {
+	var act Action
+	if err := l.get(pfxAction+id, &act); err != nil {
+		return nil, fmt.Errorf("action %s: %w", id, err)
+	}
+	return &act, nil
+}
