@@ -7,7 +7,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # Packages whose tests also run as arm64 under qemu-user (the domain).
 ARM64_PKGS := ./hub/money ./hub/barcode ./hub/config ./hub/ledger
 
-.PHONY: setup run test check test-race test-arm64 bench bench-load build build-arm64 fuzz clean
+.PHONY: setup run test check test-race test-arm64 bench bench-load bench-memory build build-arm64 fuzz clean
 
 setup:
 	@./.ci/setup
@@ -49,6 +49,11 @@ build:
 build-arm64:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -ldflags "$(LDFLAGS)" -o bin/kasse-linux-arm64 ./hub/cmd/kasse
 
+# A small-board hub with 50 000 items and 1 000 000 journal entries: time to
+# ready and resident memory. Builds the data first (several minutes).
+bench-memory:
+	BIGSHOP_JOURNAL=1000000 $(GO) test -run TestBigShop -count=1 -timeout 60m -v ./hub/cmd/kasse
+
 # Each fuzzer for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 fuzz:
@@ -57,6 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./hub/ledger
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime $(FUZZTIME) ./hub/ledger
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime $(FUZZTIME) ./drivers/terminal
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./drivers/mqtt
 
 clean:
 	rm -rf bin

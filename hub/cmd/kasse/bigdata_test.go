@@ -24,14 +24,14 @@ import (
 // TestBigShop measures a hub on the small-board profile holding many items
 // and journal entries: time from start to ready, and resident memory. It
 // builds the data through the real write path first, so it is slow and runs
-// only when KASSE_BIG_JOURNAL says how many entries (e.g. 1000000); make
-// bench-memory does that. KASSE_BIG_DIR keeps the data between runs.
+// only when BIGSHOP_JOURNAL says how many entries (e.g. 1000000); make
+// bench-memory does that. BIGSHOP_DIR keeps the data between runs.
 func TestBigShop(t *testing.T) {
-	want, _ := strconv.Atoi(os.Getenv("KASSE_BIG_JOURNAL"))
+	want, _ := strconv.Atoi(os.Getenv("BIGSHOP_JOURNAL"))
 	if want == 0 {
-		t.Skip("set KASSE_BIG_JOURNAL to run")
+		t.Skip("set BIGSHOP_JOURNAL to run")
 	}
-	dir := os.Getenv("KASSE_BIG_DIR")
+	dir := os.Getenv("BIGSHOP_DIR")
 	if dir == "" {
 		dir = t.TempDir()
 	}
