@@ -63,7 +63,11 @@ func New(l *ledger.Ledger, p Proposer, printers []*Printer, log *slog.Logger) *S
 }
 
 // Run carries out pending actions as the ledger changes, until ctx ends.
+// A hub without devices has nothing to do.
 func (s *Service) Run(ctx context.Context) {
+	if len(s.printers) == 0 {
+		return
+	}
 	for _, pr := range s.printers {
 		go s.watch(ctx, pr)
 	}
@@ -83,10 +87,14 @@ func (s *Service) Run(ctx context.Context) {
 
 // sweep hands every pending action of this hub's printers to its queue.
 func (s *Service) sweep(ctx context.Context) {
-	acts, err := s.l.PendingActions()
-	if err != nil {
-		s.log.Error("list device actions", "err", err)
-		return
+	var acts []ledger.Action
+	for reg := range s.byRegister {
+		pending, err := s.l.PendingActions(reg)
+		if err != nil {
+			s.log.Error("list device actions", "register", reg, "err", err)
+			return
+		}
+		acts = append(acts, pending...)
 	}
 	for _, a := range acts {
 		pr := s.byRegister[a.Register]

@@ -32,7 +32,7 @@ const (
 
 const (
 	pfxAction     = "s/act/"
-	pfxActPending = "s/actpend/"
+	pfxActPending = "s/actpend/" // + register + "/" + action id
 )
 
 // Commands of device actions.
@@ -46,7 +46,7 @@ const EvCopy = 13014
 
 func (a *applyCtx) newAction(kind string, s *Sale, kick bool) error {
 	act := Action{ID: kind + "/" + s.ID, Kind: kind, Register: s.Register, Sale: s.ID, Kick: kick, Status: ActPending, Created: a.env.Time}
-	a.b.set(pfxActPending+act.ID, nil)
+	a.b.set(pfxActPending+act.Register+"/"+act.ID, nil)
 	return a.put(pfxAction+act.ID, act)
 }
 
@@ -97,15 +97,17 @@ func applyActionDone(a *applyCtx, env *Envelope) (any, error) {
 	if !req.OK {
 		act.Status = ActFailed
 	}
-	a.b.del(pfxActPending + act.ID)
+	a.b.del(pfxActPending + act.Register + "/" + act.ID)
 	return act, a.put(pfxAction+act.ID, act)
 }
 
-// PendingActions lists device actions not yet carried out, oldest key first.
-func (l *Ledger) PendingActions() ([]Action, error) {
+// PendingActions lists the device actions of a register not yet carried
+// out. A register without a printer keeps its receipts here: not printed.
+func (l *Ledger) PendingActions(register string) ([]Action, error) {
 	var ids []string
-	err := scan(l.db, pfxActPending, func(k, _ []byte) (bool, error) {
-		ids = append(ids, string(k[len(pfxActPending):]))
+	pfx := pfxActPending + register + "/"
+	err := scan(l.db, pfx, func(k, _ []byte) (bool, error) {
+		ids = append(ids, string(k[len(pfx):]))
 		return true, nil
 	})
 	if err != nil {

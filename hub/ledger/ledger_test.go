@@ -551,7 +551,7 @@ func TestActionsAndCopy(t *testing.T) {
 	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
 	f.rejected("not_completed", CmdReceiptCopy, saleRef{Sale: id})
 	f.ok(CmdPayCash, "", PayCash{Sale: id, Tendered: 5000})
-	acts, _ := f.l.PendingActions()
+	acts, _ := f.l.PendingActions("K1")
 	if len(acts) != 1 || acts[0].ID != "receipt/"+id || !acts[0].Kick || acts[0].Register != "K1" {
 		t.Fatalf("pending actions after a cash sale: %+v", acts)
 	}
@@ -559,7 +559,7 @@ func TestActionsAndCopy(t *testing.T) {
 	f.rejected("copy_printed", CmdReceiptCopy, saleRef{Sale: id})
 	f.ok(CmdActionDone, "", actionDone{ID: "receipt/" + id, OK: true})
 	f.ok(CmdActionDone, "", actionDone{ID: "receipt/" + id, OK: false}) // a second report changes nothing
-	acts, _ = f.l.PendingActions()
+	acts, _ = f.l.PendingActions("K1")
 	if len(acts) != 1 || acts[0].ID != "copy/"+id || acts[0].Kick {
 		t.Fatalf("pending after the receipt printed: %+v", acts)
 	}
