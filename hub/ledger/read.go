@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -99,8 +100,13 @@ func (l *Ledger) Stock(sku string) (int64, error) {
 // at most limit, in SKU order.
 func (l *Ledger) Items(q string, limit int) ([]Item, error) {
 	q = strings.ToLower(strings.TrimSpace(q))
+	lq := []byte(q)
 	var out []Item
 	err := scan(l.db, pfxItem, func(_ []byte, v []byte) (bool, error) {
+		// Most items do not match: look at the raw bytes before decoding.
+		if q != "" && !bytes.Contains(bytes.ToLower(v), lq) {
+			return true, nil
+		}
 		var it Item
 		if err := json.Unmarshal(v, &it); err != nil {
 			return false, err
