@@ -181,7 +181,7 @@ func statusOf(code string) int {
 	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode":
 		return http.StatusNotFound
 	case "idempotency_conflict", "sale_closed", "sale_parked", "sale_paid", "payment_pending",
-		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed":
+		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

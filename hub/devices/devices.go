@@ -171,7 +171,24 @@ func (s *Service) watch(ctx context.Context, pr *Printer) {
 				s.log.Warn("receipt printer interrupted; the receipt prints again when it is back", "printer", pr.ID, "job", ev.JobID, "err", ev.Err)
 			case printer.StatusChanged:
 				s.log.Info("receipt printer status", "printer", pr.ID, "status", ev.Status.String())
+				if ev.Status.Known && (ev.Status.DrawerOpen != ev.Prev.DrawerOpen || !ev.Prev.Known) {
+					s.drawer(ctx, pr, ev.Status.DrawerOpen)
+				}
 			}
+		}
+	}
+}
+
+// drawer tells the ledger that the drawer on this printer's registers
+// opened or closed, so every hub refuses sale changes while it is open.
+func (s *Service) drawer(ctx context.Context, pr *Printer, open bool) {
+	for _, reg := range pr.Registers {
+		if cur, err := s.l.Register(reg); err == nil && cur.DrawerOpen == open {
+			continue
+		}
+		r := till.Req{Register: reg}
+		if _, err := s.p.Do(ctx, r, ledger.CmdDrawerState, map[string]bool{"open": open}); err != nil {
+			s.log.Warn("report drawer state", "register", reg, "open", open, "err", err)
 		}
 	}
 }

@@ -35,14 +35,56 @@ const (
 	pfxActPending = "s/actpend/" // + register + "/" + action id
 )
 
-// Commands of device actions.
+// Commands of device actions and device state.
 const (
 	CmdReceiptCopy = "receipt.copy"
 	CmdActionDone  = "action.done"
+	CmdDrawerState = "drawer.state"
 )
 
-// EvCopy is the SAF-T event of a copy receipt.
-const EvCopy = 13014
+// SAF-T events of copies and drawers.
+const (
+	EvCopy        = 13014
+	EvDrawerClose = 13006
+)
+
+type drawerState struct {
+	Open bool `json:"open"`
+}
+
+// applyDrawerState records what the owning hub saw of a register's drawer.
+func applyDrawerState(a *applyCtx, env *Envelope) (any, error) {
+	req, err := body[drawerState](env)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := a.register()
+	if err != nil {
+		return nil, err
+	}
+	if reg.DrawerOpen == req.Open {
+		return reg, nil
+	}
+	reg.DrawerOpen = req.Open
+	if !req.Open {
+		if _, err := a.journal("drawer.close", EvDrawerClose, "", nil); err != nil {
+			return nil, err
+		}
+	}
+	return reg, a.put(pfxReg+reg.ID, reg)
+}
+
+// drawerShut refuses a sale change while the register's drawer is open.
+func (a *applyCtx) drawerShut() error {
+	reg, err := load[Register](a, pfxReg+a.env.Register)
+	if err != nil {
+		return nil // the handler says what is wrong with the register
+	}
+	if reg.DrawerOpen {
+		return reject("drawer_open", "close the cash drawer first")
+	}
+	return nil
+}
 
 func (a *applyCtx) newAction(kind string, s *Sale, kick bool) error {
 	act := Action{ID: kind + "/" + s.ID, Kind: kind, Register: s.Register, Sale: s.ID, Kick: kick, Status: ActPending, Created: a.env.Time}

@@ -78,7 +78,7 @@ func init() {
 		CmdSaleRemove: applySaleRemove, CmdSaleDisc: applySaleDiscount, CmdSalePrice: applySalePrice,
 		CmdSalePark: applySalePark, CmdSaleResume: applySaleResume, CmdSaleVoid: applySaleVoid,
 		CmdPayCash: applyPayCash, CmdPayStart: applyPayStart, CmdPayResult: applyPayResult,
-		CmdReceiptCopy: applyReceiptCopy, CmdActionDone: applyActionDone,
+		CmdReceiptCopy: applyReceiptCopy, CmdActionDone: applyActionDone, CmdDrawerState: applyDrawerState,
 	}
 }
 

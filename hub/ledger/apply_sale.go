@@ -113,6 +113,9 @@ func (a *applyCtx) openSale(id string) (*Sale, error) {
 	case s.Register != a.env.Register:
 		return nil, reject("wrong_register", "sale belongs to register %s", s.Register)
 	}
+	if err := a.drawerShut(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -207,6 +210,9 @@ func applySaleOpen(a *applyCtx, env *Envelope) (any, error) {
 		return nil, reject("bad_request", "a new sale needs an id")
 	}
 	if _, err := a.register(); err != nil {
+		return nil, err
+	}
+	if err := a.drawerShut(); err != nil {
 		return nil, err
 	}
 	if _, err := a.b.get(pfxSale + req.Sale); err == nil {

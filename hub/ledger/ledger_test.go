@@ -572,3 +572,28 @@ func TestActionsAndCopy(t *testing.T) {
 		t.Error("copy receipt not journaled")
 	}
 }
+
+func TestNoSaleWhileDrawerOpen(t *testing.T) {
+	f := newFixture(t)
+	id := f.open()
+	f.ok(CmdDrawerState, "", drawerState{Open: true})
+	f.rejected("drawer_open", CmdSaleAdd, SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
+	f.rejected("drawer_open", CmdSaleOpen, saleRef{Sale: "S-new"})
+	env, _ := NewEnvelope(CmdSaleOpen, f.now, saleRef{Sale: "S-K2"})
+	env.Register = "K2" // another register's drawer is its own
+	if r := f.applyEnv(env); r.Reject != nil {
+		t.Errorf("K2 blocked by K1's drawer: %v", r.Reject)
+	}
+	f.ok(CmdDrawerState, "", drawerState{Open: false})
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
+	var closes int
+	_ = f.l.Journal(1, func(e *Entry) error {
+		if e.Event == EvDrawerClose {
+			closes++
+		}
+		return nil
+	})
+	if closes != 1 {
+		t.Errorf("%d drawer closings journaled, want 1", closes)
+	}
+}

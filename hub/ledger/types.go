@@ -22,6 +22,9 @@ type Register struct {
 	Receipts int64  `json:"receipts"` // last sales receipt number
 	LastSig  string `json:"lastSig,omitempty"`
 	Employee string `json:"employee,omitempty"` // logged in now
+	// DrawerOpen is the register's cash drawer as its owning hub last saw
+	// it; no sale changes while it is open.
+	DrawerOpen bool `json:"drawerOpen,omitempty"`
 }
 
 // Roles an employee can hold, least to most.

@@ -91,6 +91,36 @@ func TestReceiptPrintsOnce(t *testing.T) {
 	if len(receipts) != 3 || !strings.Contains(receipts[2], "KOPI") || strings.Contains(receipts[0], "KOPI") {
 		t.Errorf("%d receipts printed, want 3 with only the last a KOPI:\n%s", len(receipts), prn.Text())
 	}
+	// The drawer: while it is open (the printer's pin 3 says so), the
+	// register cannot change a sale; closed again, it can.
+	var open ledger.Sale
+	if _, err := c.do("POST", "/sales", "drawer-open-sale", nil, &open); err != nil {
+		t.Fatal(err)
+	}
+	prn.SetDrawerOpen(true)
+	deadline := time.Now().Add(30 * time.Second)
+	for n := 0; ; n++ {
+		code, err := c.do("POST", "/sales/"+open.ID+"/lines", fmt.Sprintf("drawer-%d", n), map[string]any{"sku": "1001"}, nil)
+		if code == http.StatusConflict && strings.Contains(err.Error(), "drawer_open") {
+			break
+		}
+		if code != http.StatusOK || time.Now().After(deadline) {
+			t.Fatalf("with the drawer open: %d %v", code, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	prn.SetDrawerOpen(false)
+	for n := 0; ; n++ {
+		code, err := c.do("POST", "/sales/"+open.ID+"/lines", fmt.Sprintf("drawer-closed-%d", n), map[string]any{"sku": "1001"}, nil)
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with the drawer closed again: %d %v", code, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	// Settle: the hub reports every action done; nothing is left to print.
 	p.stop()
 	p.start()
