@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.bug.st/serial"
+
+	"github.com/kasse/kasse/drivers/internal/serialmode"
 )
 
 // Errors of the driver.
@@ -118,32 +120,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func parseFrame(f string) (serial.Mode, error) {
-	bad := fmt.Errorf("line format %q: want data bits, parity and stop bits, e.g. 8N1", f)
-	if len(f) != 3 || f[0] < '5' || f[0] > '8' {
-		return serial.Mode{}, bad
-	}
-	m := serial.Mode{DataBits: int(f[0] - '0')}
-	switch f[1] {
-	case 'N', 'n':
-		m.Parity = serial.NoParity
-	case 'E', 'e':
-		m.Parity = serial.EvenParity
-	case 'O', 'o':
-		m.Parity = serial.OddParity
-	default:
-		return serial.Mode{}, bad
-	}
-	switch f[2] {
-	case '1':
-		m.StopBits = serial.OneStopBit
-	case '2':
-		m.StopBits = serial.TwoStopBits
-	default:
-		return serial.Mode{}, bad
-	}
-	return m, nil
-}
+// parseFrame reads "8N1" and the like.
+func parseFrame(f string) (serial.Mode, error) { return serialmode.Parse(f) }
 
 // Display is one customer display. Its methods are safe for concurrent
 // use; a goroutine owns the port and writes what was last asked for.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.bug.st/serial"
+
+	"github.com/kasse/kasse/drivers/internal/serialmode"
 )
 
 // Protocol is the language a scale speaks on its serial line.
@@ -125,37 +127,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// parseFrame reads "7E1" and the like.
-func parseFrame(f string) (serial.Mode, error) {
-	bad := fmt.Errorf("line format %q: want data bits, parity and stop bits, e.g. 7E1 or 8N1", f)
-	if len(f) != 3 || f[0] < '5' || f[0] > '8' {
-		return serial.Mode{}, bad
-	}
-	m := serial.Mode{DataBits: int(f[0] - '0')}
-	switch f[1] {
-	case 'N', 'n':
-		m.Parity = serial.NoParity
-	case 'E', 'e':
-		m.Parity = serial.EvenParity
-	case 'O', 'o':
-		m.Parity = serial.OddParity
-	case 'M', 'm':
-		m.Parity = serial.MarkParity
-	case 'S', 's':
-		m.Parity = serial.SpaceParity
-	default:
-		return serial.Mode{}, bad
-	}
-	switch f[2] {
-	case '1':
-		m.StopBits = serial.OneStopBit
-	case '2':
-		m.StopBits = serial.TwoStopBits
-	default:
-		return serial.Mode{}, bad
-	}
-	return m, nil
-}
+// parseFrame reads "8N1" and the like.
+func parseFrame(f string) (serial.Mode, error) { return serialmode.Parse(f) }
 
 // protocol holds what differs between the protocols: the commands, how a
 // reply is cut from the byte stream, and how it is read.
