@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kasse/kasse/hub/devices"
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/till"
 	"github.com/kasse/kasse/replicate"
@@ -45,6 +46,8 @@ type Server struct {
 	// WriteTimeout bounds how long a write waits for Raft (a leader
 	// election, a slow disk) before it answers "try again".
 	WriteTimeout time.Duration
+	// Events, when set, streams scans and device state to registers.
+	Events *devices.Bus
 }
 
 // New builds the server. tokens maps each register's bearer token to its id.
@@ -85,6 +88,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/sales/:id/copy", s.copyReceipt)
 	api.GET("/payments/:id", s.getAttempt)
 	api.GET("/journal", s.journal)
+	api.GET("/events", s.events)
 	return s
 }
 

@@ -96,6 +96,18 @@ type Log struct {
 // may list them all, and only the owner drives them.
 type Devices struct {
 	Printers []Printer `yaml:"printers"`
+	Scanners []Scanner `yaml:"scanners"`
+}
+
+// Scanner is a barcode scanner plugged into a hub and bound to a register.
+type Scanner struct {
+	ID       string `yaml:"id"`
+	Hub      string `yaml:"hub"`
+	Register string `yaml:"register"` // where its scans go
+	Kind     string `yaml:"kind"`     // keyboard (USB keyboard wedge, read through evdev) or serial
+	Path     string `yaml:"path"`     // /dev/input/by-id/…-event-kbd or /dev/serial/by-id/…
+	Keymap   string `yaml:"keymap"`   // keyboard only: us or no (what the scanner is set to); empty: us
+	Baud     int    `yaml:"baud"`     // serial only; 0: 9600
 }
 
 // Printer is a receipt printer (ESC/POS).
@@ -129,7 +141,7 @@ func Default() Config {
 		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
 		Log:      Log{Level: "info", Format: "text"},
 		Barcode:  Barcode{Layouts: "default"},
-		Devices:  Devices{Printers: []Printer{}},
+		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}},
 		Demo:     true,
 	}
 }
@@ -308,6 +320,23 @@ func (c Config) Validate() error {
 				bad("register %s is bound to printers %s and %s", r, other, name)
 			}
 			bound[r] = name
+		}
+	}
+	for i, sc := range c.Devices.Scanners {
+		name := sc.ID
+		if name == "" {
+			name = fmt.Sprintf("devices.scanners[%d]", i)
+			bad("%s has no id", name)
+		}
+		switch {
+		case sc.Hub == "" || sc.Path == "":
+			bad("scanner %s: say which hub it is plugged into (hub:) and its device path (path:)", name)
+		case !seen[sc.Register]:
+			bad("scanner %s: register %q is not in registers", name, sc.Register)
+		case sc.Kind != "keyboard" && sc.Kind != "serial":
+			bad("scanner %s: kind %q: use keyboard or serial", name, sc.Kind)
+		case sc.Keymap != "" && sc.Keymap != "us" && sc.Keymap != "no":
+			bad("scanner %s: keymap %q: use us or no", name, sc.Keymap)
 		}
 	}
 	return errors.Join(errs...)

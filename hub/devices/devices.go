@@ -21,6 +21,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/kasse/kasse/drivers/printer"
+	"github.com/kasse/kasse/drivers/scanner"
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/receipt"
 	"github.com/kasse/kasse/hub/till"
@@ -41,6 +42,7 @@ type Printer struct {
 
 // Service carries out device actions for this hub's devices.
 type Service struct {
+	Bus        *Bus
 	l          *ledger.Ledger
 	p          Proposer
 	log        *slog.Logger
@@ -53,7 +55,7 @@ type Service struct {
 
 // New makes the service for the given printers.
 func New(l *ledger.Ledger, p Proposer, printers []*Printer, log *slog.Logger) *Service {
-	s := &Service{l: l, p: p, log: log, byRegister: map[string]*Printer{}, printers: printers, submitted: map[string]bool{}}
+	s := &Service{Bus: NewBus(), l: l, p: p, log: log, byRegister: map[string]*Printer{}, printers: printers, submitted: map[string]bool{}}
 	for _, pr := range printers {
 		for _, r := range pr.Registers {
 			s.byRegister[r] = pr
@@ -62,8 +64,13 @@ func New(l *ledger.Ledger, p Proposer, printers []*Printer, log *slog.Logger) *S
 	return s
 }
 
+// Scan delivers a scan from a scanner bound to register.
+func (s *Service) Scan(register string, sc scanner.Scan) {
+	s.Bus.Publish(register, Event{Type: "scan", Code: sc.Code, Symbol: sc.Symbology, Device: sc.Device, At: sc.At})
+}
+
 // Run carries out pending actions as the ledger changes, until ctx ends.
-// A hub without devices has nothing to do.
+// A hub without printers has nothing to do here.
 func (s *Service) Run(ctx context.Context) {
 	if len(s.printers) == 0 {
 		return
@@ -171,6 +178,9 @@ func (s *Service) watch(ctx context.Context, pr *Printer) {
 				s.log.Warn("receipt printer interrupted; the receipt prints again when it is back", "printer", pr.ID, "job", ev.JobID, "err", ev.Err)
 			case printer.StatusChanged:
 				s.log.Info("receipt printer status", "printer", pr.ID, "status", ev.Status.String())
+				for _, reg := range pr.Registers {
+					s.Bus.Publish(reg, Event{Type: "printer", Device: pr.ID, State: ev.Status.String(), At: ev.Time})
+				}
 				if ev.Status.Known && (ev.Status.DrawerOpen != ev.Prev.DrawerOpen || !ev.Prev.Known) {
 					s.drawer(ctx, pr, ev.Status.DrawerOpen)
 				}

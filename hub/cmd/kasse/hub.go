@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kasse/kasse/drivers/printer"
+	"github.com/kasse/kasse/drivers/scanner"
 	"github.com/kasse/kasse/drivers/terminal"
 	"github.com/kasse/kasse/drivers/terminal/terminaltest"
 	"github.com/kasse/kasse/hub/barcode"
@@ -127,7 +128,11 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err != nil {
 		return nil, err
 	}
-	go devices.New(l, svc, printers, log).Run(gcCtx)
+	dev := devices.New(l, svc, printers, log)
+	go dev.Run(gcCtx)
+	if err := h.scanners(dev); err != nil {
+		return nil, err
+	}
 
 	// 8. HTTP.
 	tokens := map[string]string{}
@@ -135,6 +140,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		tokens[r.Token] = r.ID
 	}
 	srv := web.New(svc, h, tokens, reg, log)
+	srv.Events = dev.Bus
 	if cfg.HTTP.Pprof {
 		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}
@@ -198,6 +204,40 @@ func (h *hub) printers(db *badger.DB) ([]*devices.Printer, error) {
 		out = append(out, &devices.Printer{ID: pc.ID, Registers: pc.Registers, Queue: q, Print: receipt.Print{CodePage: cp, Columns: cols}})
 	}
 	return out, nil
+}
+
+// scanners opens the scanners this hub owns; each scan goes to its register.
+func (h *hub) scanners(dev *devices.Service) error {
+	for _, sc := range h.cfg.Devices.Scanners {
+		if sc.Hub != h.cfg.Hub.ID {
+			continue
+		}
+		var src scanner.Source
+		if sc.Kind == "keyboard" {
+			km := scanner.US
+			if sc.Keymap == "no" {
+				km = scanner.NO
+			}
+			src = scanner.Evdev{Path: sc.Path, Keymap: km}
+		} else {
+			src = scanner.Serial{Port: sc.Path, Baud: sc.Baud}
+		}
+		reg := sc.Register
+		r, err := scanner.New(scanner.Config{Name: sc.ID, Source: src, Logger: h.log, OnScan: func(s scanner.Scan) { dev.Scan(reg, s) }})
+		if err != nil {
+			return fmt.Errorf("scanner %s: %w", sc.ID, err)
+		}
+		h.closers = append(h.closers, r.Close)
+		switch loaded, err := r.Init(); {
+		case !loaded:
+			h.log.Info("scanner skipped", "scanner", sc.ID, "reason", err)
+		case err != nil:
+			h.log.Warn("scanner failed; it is picked up when it appears", "scanner", sc.ID, "path", sc.Path, "err", err)
+		default:
+			h.log.Info("scanner loaded", "scanner", sc.ID, "register", reg)
+		}
+	}
+	return nil
 }
 
 // Ready: a leader is known, the ledger applies, and this hub is caught up.
