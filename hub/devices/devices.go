@@ -131,6 +131,9 @@ func (s *Service) sweep(ctx context.Context) {
 }
 
 func (s *Service) render(a ledger.Action, pr *Printer) ([]byte, error) {
+	if a.Kind == ledger.ActDrawer {
+		return printer.NewDoc(pr.Print.CodePage, pr.Print.Columns).Kick(printer.Pin2, 100*time.Millisecond, 200*time.Millisecond).Bytes()
+	}
 	sale, err := s.l.Sale(a.Sale)
 	if err != nil {
 		return nil, err

@@ -17,13 +17,20 @@ type Action struct {
 	Kick     bool      `json:"kick,omitempty"` // open the drawer after printing
 	Status   string    `json:"status"`         // pending, done, failed
 	Created  time.Time `json:"created"`
+	Index    uint64    `json:"index"` // Raft index of the command that made it: the order to carry it out in
 	Message  string    `json:"message,omitempty"`
+}
+
+// pendingKey orders a register's pending actions as they arose.
+func pendingKey(act *Action) string {
+	return fmt.Sprintf("%s%s/%020d/%s", pfxActPending, act.Register, act.Index, act.ID)
 }
 
 // Action kinds and states.
 const (
 	ActReceipt = "receipt"
 	ActCopy    = "copy"
+	ActDrawer  = "drawer" // open the drawer, no paper
 
 	ActPending = "pending"
 	ActDone    = "done"
@@ -32,7 +39,7 @@ const (
 
 const (
 	pfxAction     = "s/act/"
-	pfxActPending = "s/actpend/" // + register + "/" + action id
+	pfxActPending = "s/actpend/" // + register + "/" + index (20 digits) + "/" + action id
 )
 
 // Commands of device actions and device state.
@@ -87,8 +94,12 @@ func (a *applyCtx) drawerShut() error {
 }
 
 func (a *applyCtx) newAction(kind string, s *Sale, kick bool) error {
-	act := Action{ID: kind + "/" + s.ID, Kind: kind, Register: s.Register, Sale: s.ID, Kick: kick, Status: ActPending, Created: a.env.Time}
-	a.b.set(pfxActPending+act.Register+"/"+act.ID, nil)
+	return a.addAction(Action{ID: kind + "/" + s.ID, Kind: kind, Register: s.Register, Sale: s.ID, Kick: kick})
+}
+
+func (a *applyCtx) addAction(act Action) error {
+	act.Status, act.Created, act.Index = ActPending, a.env.Time, a.index
+	a.b.set(pendingKey(&act), nil)
 	return a.put(pfxAction+act.ID, act)
 }
 
@@ -139,7 +150,7 @@ func applyActionDone(a *applyCtx, env *Envelope) (any, error) {
 	if !req.OK {
 		act.Status = ActFailed
 	}
-	a.b.del(pfxActPending + act.Register + "/" + act.ID)
+	a.b.del(pendingKey(act))
 	return act, a.put(pfxAction+act.ID, act)
 }
 
@@ -149,7 +160,7 @@ func (l *Ledger) PendingActions(register string) ([]Action, error) {
 	var ids []string
 	pfx := pfxActPending + register + "/"
 	err := scan(l.db, pfx, func(k, _ []byte) (bool, error) {
-		ids = append(ids, string(k[len(pfx):]))
+		ids = append(ids, string(k[len(pfx)+21:]))
 		return true, nil
 	})
 	if err != nil {

@@ -401,7 +401,11 @@ func applyDrawerOpen(a *applyCtx, env *Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"journal": e.Seq}, nil
+	act := Action{ID: fmt.Sprintf("drawer/%s/%d", a.env.Register, e.Seq), Kind: ActDrawer, Register: a.env.Register, Kick: true}
+	if err := a.addAction(act); err != nil {
+		return nil, err
+	}
+	return map[string]any{"journal": e.Seq, "action": act.ID}, nil
 }
 
 func marshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -557,6 +557,11 @@ func TestActionsAndCopy(t *testing.T) {
 	}
 	f.ok(CmdReceiptCopy, "", saleRef{Sale: id})
 	f.rejected("copy_printed", CmdReceiptCopy, saleRef{Sale: id})
+	f.ok(CmdDrawerOpen, "", drawerReq{Reason: "nosale"})
+	if acts, _ := f.l.PendingActions("K1"); len(acts) != 3 || acts[2].Kind != ActDrawer || !acts[2].Kick {
+		t.Fatalf("a no-sale opening does not ask for a kick: %+v", acts)
+	}
+	f.ok(CmdActionDone, "", actionDone{ID: acts3(f)[2].ID, OK: true})
 	f.ok(CmdActionDone, "", actionDone{ID: "receipt/" + id, OK: true})
 	f.ok(CmdActionDone, "", actionDone{ID: "receipt/" + id, OK: false}) // a second report changes nothing
 	acts, _ = f.l.PendingActions("K1")
@@ -597,3 +602,5 @@ func TestNoSaleWhileDrawerOpen(t *testing.T) {
 		t.Errorf("%d drawer closings journaled, want 1", closes)
 	}
 }
+
+func acts3(f *fixture) []Action { a, _ := f.l.PendingActions("K1"); return a }
