@@ -9,6 +9,7 @@ import (
 
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/money"
+	"github.com/kasse/kasse/hub/receipt"
 	"github.com/kasse/kasse/hub/till"
 )
 
@@ -405,4 +406,20 @@ func (s *Server) copyReceipt(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.CopyReceipt(ctx, r, c.Param("id")) })
+}
+
+// receiptHTML is a completed sale's receipt for the screen or an e-mail.
+func (s *Server) receiptHTML(c echo.Context) error {
+	l, err := receipt.ForSale(s.till.L, c.Param("id"), false)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return notFound("sale " + c.Param("id"))
+	}
+	if err != nil {
+		return &apiError{http.StatusConflict, "no_receipt", "only a completed sale has a receipt", false}
+	}
+	h, err := l.HTML()
+	if err != nil {
+		return err
+	}
+	return c.HTML(http.StatusOK, h)
 }

@@ -143,6 +143,12 @@ func TestAPISaleFlow(t *testing.T) {
 	if code != 200 || card.Sale.Status != ledger.SaleCompleted || card.Sale.Totals.Rounding != 0 || card.Attempt.Outcome.Card.Masked != "411111******1111" {
 		t.Fatalf("card rest: %d %s", code, b)
 	}
+	code, page := s.call(t, tokenK1, "GET", "/api/v1/sales/"+sale+"/receipt", "", "")
+	for _, want := range []string{"Salgskvittering", "Testbutikken", "Org.nr. 912 345 678 MVA", "Lettmelk 1 l", "TOTAL", "kr 208,82", "Terminal-ref."} {
+		if code != 200 || !strings.Contains(string(page), want) {
+			t.Errorf("HTML receipt (%d) lacks %q", code, want)
+		}
+	}
 	if n, _ := s.l.Stock("1001"); n != 197 {
 		t.Errorf("stock of 1001: %d, want 200 − 3", n)
 	}

@@ -86,6 +86,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/sales/:id/void", s.void)
 	api.POST("/sales/:id/payments", s.pay)
 	api.POST("/sales/:id/copy", s.copyReceipt)
+	api.GET("/sales/:id/receipt", s.receiptHTML)
 	api.GET("/payments/:id", s.getAttempt)
 	api.GET("/journal", s.journal)
 	api.GET("/events", s.events)

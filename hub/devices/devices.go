@@ -134,23 +134,7 @@ func (s *Service) render(a ledger.Action, pr *Printer) ([]byte, error) {
 	if a.Kind == ledger.ActDrawer {
 		return printer.NewDoc(pr.Print.CodePage, pr.Print.Columns).Kick(printer.Pin2, 100*time.Millisecond, 200*time.Millisecond).Bytes()
 	}
-	sale, err := s.l.Sale(a.Sale)
-	if err != nil {
-		return nil, err
-	}
-	shop, err := s.l.Shop()
-	if err != nil {
-		return nil, err
-	}
-	reg, err := s.l.Register(a.Register)
-	if err != nil {
-		return nil, err
-	}
-	seller := sale.Employee
-	if e, err := s.l.Employee(sale.Employee); err == nil {
-		seller = e.Name
-	}
-	l, err := receipt.Build(receipt.Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: a.Kind == ledger.ActCopy})
+	l, err := receipt.ForSale(s.l, a.Sale, a.Kind == ledger.ActCopy)
 	if err != nil {
 		return nil, err
 	}

@@ -211,3 +211,32 @@ func OrgNr(n string) string {
 
 // Now is when a receipt is rendered; tests fix it.
 var Now = time.Now
+
+// Source is what ForSale reads from the ledger.
+type Source interface {
+	Sale(id string) (*ledger.Sale, error)
+	Shop() (*ledger.Shop, error)
+	Register(id string) (*ledger.Register, error)
+	Employee(id string) (*ledger.Employee, error)
+}
+
+// ForSale lays out the receipt of a completed sale as the ledger has it.
+func ForSale(src Source, saleID string, copy bool) (*Layout, error) {
+	sale, err := src.Sale(saleID)
+	if err != nil {
+		return nil, err
+	}
+	shop, err := src.Shop()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := src.Register(sale.Register)
+	if err != nil {
+		return nil, err
+	}
+	seller := sale.Employee
+	if e, err := src.Employee(sale.Employee); err == nil {
+		seller = e.Name
+	}
+	return Build(Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: copy})
+}
