@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kasse/kasse/hub/devices"
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/money"
 	"github.com/kasse/kasse/hub/receipt"
@@ -422,4 +425,41 @@ func (s *Server) receiptHTML(c echo.Context) error {
 		return err
 	}
 	return c.HTML(http.StatusOK, h)
+}
+
+// weigh puts a weighed item on the sale with the stable weight from the
+// register's scale: never a weight read while the scale was moving.
+func (s *Server) weigh(c echo.Context) error {
+	var req struct {
+		SKU string `json:"sku"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	it, err := s.till.L.Item(req.SKU)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return &apiError{http.StatusNotFound, "unknown_item", "no item with SKU " + req.SKU, false}
+	}
+	if err != nil {
+		return err
+	}
+	if it.Unit != ledger.UnitKg {
+		return &apiError{http.StatusUnprocessableEntity, "not_weighed", it.Name + " is not sold by weight", false}
+	}
+	if s.Scales == nil {
+		return devices.ErrNoScale
+	}
+	r := s.req(c)
+	wctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+	grams, err := s.Scales.Weigh(wctx, r.Register)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if grams <= 0 {
+		return &apiError{http.StatusUnprocessableEntity, "scale_empty", "the scale shows no weight: put the item on it", true}
+	}
+	ctx, cancel2 := s.ctx(c)
+	defer cancel2()
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.AddSKU(ctx, r, c.Param("id"), req.SKU, grams) })
 }

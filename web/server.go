@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kasse/kasse/drivers/scale"
 	"github.com/kasse/kasse/hub/devices"
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/till"
@@ -48,6 +49,13 @@ type Server struct {
 	WriteTimeout time.Duration
 	// Events, when set, streams scans and device state to registers.
 	Events *devices.Bus
+	// Scales, when set, weighs for registers.
+	Scales Weigher
+}
+
+// Weigher reads a register's scale once it is stable.
+type Weigher interface {
+	Weigh(ctx context.Context, register string) (int64, error)
 }
 
 // New builds the server. tokens maps each register's bearer token to its id.
@@ -77,6 +85,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.GET("/sales/:id", s.getSale)
 	api.POST("/sales/:id/scans", s.scan)
 	api.POST("/sales/:id/lines", s.addLine)
+	api.POST("/sales/:id/weigh", s.weigh)
 	api.PATCH("/sales/:id/lines/:no", s.setQty)
 	api.DELETE("/sales/:id/lines/:no", s.removeLine)
 	api.POST("/sales/:id/lines/:no/price", s.overridePrice)
@@ -208,6 +217,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		ae = &apiError{statusOf(rej.Code), rej.Code, rej.Message, false}
 	case errors.Is(err, till.ErrWrongPIN):
 		ae = &apiError{http.StatusUnauthorized, "wrong_pin", "wrong employee or PIN", false}
+	case errors.Is(err, devices.ErrNoScale):
+		ae = &apiError{http.StatusConflict, "no_scale", "this register has no scale: type the weight or use another register", false}
+	case errors.Is(err, scale.ErrNotStable):
+		ae = &apiError{http.StatusConflict, "scale_not_stable", "the scale did not settle: let go of the item and weigh again", true}
 	case errors.Is(err, till.ErrNoTerminal):
 		ae = &apiError{http.StatusConflict, "no_terminal", "no card terminal is connected: take another tender", false}
 	case errors.Is(err, ledger.ErrHalted):

@@ -97,6 +97,18 @@ type Log struct {
 type Devices struct {
 	Printers []Printer `yaml:"printers"`
 	Scanners []Scanner `yaml:"scanners"`
+	Scales   []Scale   `yaml:"scales"`
+}
+
+// Scale is a checkout scale on a serial line, serving registers.
+type Scale struct {
+	ID        string   `yaml:"id"`
+	Hub       string   `yaml:"hub"`
+	Registers []string `yaml:"registers"`
+	Protocol  string   `yaml:"protocol"` // toledo8217 or sics
+	Path      string   `yaml:"path"`     // /dev/serial/by-id/…
+	Baud      int      `yaml:"baud"`     // 0: 9600
+	Frame     string   `yaml:"frame"`    // line format; empty: 7E1 for toledo8217, 8N1 for sics
 }
 
 // Scanner is a barcode scanner plugged into a hub and bound to a register.
@@ -141,7 +153,7 @@ func Default() Config {
 		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
 		Log:      Log{Level: "info", Format: "text"},
 		Barcode:  Barcode{Layouts: "default"},
-		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}},
+		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}, Scales: []Scale{}},
 		Demo:     true,
 	}
 }
@@ -320,6 +332,29 @@ func (c Config) Validate() error {
 				bad("register %s is bound to printers %s and %s", r, other, name)
 			}
 			bound[r] = name
+		}
+	}
+	weighs := map[string]string{}
+	for i, sc := range c.Devices.Scales {
+		name := sc.ID
+		if name == "" {
+			name = fmt.Sprintf("devices.scales[%d]", i)
+			bad("%s has no id", name)
+		}
+		if sc.Hub == "" || sc.Path == "" {
+			bad("scale %s: say which hub it is plugged into (hub:) and its device path (path:)", name)
+		}
+		if p := strings.ToLower(sc.Protocol); p != "toledo8217" && p != "sics" {
+			bad("scale %s: protocol %q: use toledo8217 or sics", name, sc.Protocol)
+		}
+		for _, r := range sc.Registers {
+			if !seen[r] {
+				bad("scale %s serves register %s, which is not in registers", name, r)
+			}
+			if other, ok := weighs[r]; ok {
+				bad("register %s is bound to scales %s and %s", r, other, name)
+			}
+			weighs[r] = name
 		}
 	}
 	for i, sc := range c.Devices.Scanners {

@@ -48,6 +48,7 @@ type Service struct {
 	log        *slog.Logger
 	byRegister map[string]*Printer
 	printers   []*Printer
+	scales     map[string]Scale // by register
 
 	mu        sync.Mutex
 	submitted map[string]bool // action ids handed to a queue and not yet reported
@@ -62,6 +63,33 @@ func New(l *ledger.Ledger, p Proposer, printers []*Printer, log *slog.Logger) *S
 		}
 	}
 	return s
+}
+
+// Scale is a checkout scale.
+type Scale interface {
+	Stable(ctx context.Context) (int64, error)
+}
+
+// AddScale binds a scale to registers.
+func (s *Service) AddScale(sc Scale, registers ...string) {
+	if s.scales == nil {
+		s.scales = map[string]Scale{}
+	}
+	for _, r := range registers {
+		s.scales[r] = sc
+	}
+}
+
+// ErrNoScale: the register has no scale on this hub.
+var ErrNoScale = errors.New("this register has no scale")
+
+// Weigh waits for the register's scale to settle and returns the weight.
+func (s *Service) Weigh(ctx context.Context, register string) (int64, error) {
+	sc := s.scales[register]
+	if sc == nil {
+		return 0, ErrNoScale
+	}
+	return sc.Stable(ctx)
 }
 
 // Scan delivers a scan from a scanner bound to register.

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kasse/kasse/drivers/printer"
+	"github.com/kasse/kasse/drivers/scale"
 	"github.com/kasse/kasse/drivers/scanner"
 	"github.com/kasse/kasse/drivers/terminal"
 	"github.com/kasse/kasse/drivers/terminal/terminaltest"
@@ -133,6 +134,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err := h.scanners(dev); err != nil {
 		return nil, err
 	}
+	if err := h.scales(dev); err != nil {
+		return nil, err
+	}
 
 	// 8. HTTP.
 	tokens := map[string]string{}
@@ -140,7 +144,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		tokens[r.Token] = r.ID
 	}
 	srv := web.New(svc, h, tokens, reg, log)
-	srv.Events = dev.Bus
+	srv.Events, srv.Scales = dev.Bus, dev
 	if cfg.HTTP.Pprof {
 		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}
@@ -236,6 +240,42 @@ func (h *hub) scanners(dev *devices.Service) error {
 		default:
 			h.log.Info("scanner loaded", "scanner", sc.ID, "register", reg)
 		}
+	}
+	return nil
+}
+
+// scales opens the scales this hub owns.
+func (h *hub) scales(dev *devices.Service) error {
+	for _, sc := range h.cfg.Devices.Scales {
+		if sc.Hub != h.cfg.Hub.ID {
+			continue
+		}
+		proto, err := scale.ParseProtocol(sc.Protocol)
+		if err != nil {
+			return err
+		}
+		c := scale.DefaultConfig(proto)
+		c.Name, c.Logger = sc.ID, h.log
+		if sc.Baud != 0 {
+			c.Baud = sc.Baud
+		}
+		if sc.Frame != "" {
+			c.Frame = sc.Frame
+		}
+		s, err := scale.Open(sc.Path, c)
+		if err != nil {
+			return fmt.Errorf("scale %s: %w", sc.ID, err)
+		}
+		h.closers = append(h.closers, s.Close)
+		switch loaded, err := s.Init(); {
+		case !loaded:
+			h.log.Info("scale skipped", "scale", sc.ID, "reason", err)
+		case err != nil:
+			h.log.Warn("scale failed; it is used when it answers", "scale", sc.ID, "path", sc.Path, "err", err)
+		default:
+			h.log.Info("scale loaded", "scale", sc.ID, "registers", sc.Registers)
+		}
+		dev.AddScale(s, sc.Registers...)
 	}
 	return nil
 }
