@@ -98,6 +98,21 @@ type Devices struct {
 	Printers []Printer `yaml:"printers"`
 	Scanners []Scanner `yaml:"scanners"`
 	Scales   []Scale   `yaml:"scales"`
+	GPIO     []GPIO    `yaml:"gpio"`
+}
+
+// GPIO is a hub's own pins (periph.io names, e.g. GPIO17): a status LED, a
+// "call a manager" button, and a cash drawer on a relay with a sensor,
+// belonging to one register. Empty pin names are not wired.
+type GPIO struct {
+	Hub            string `yaml:"hub"`
+	Register       string `yaml:"register"` // whose drawer the relay and sensor are, and whom the button calls for
+	LED            string `yaml:"led"`
+	Button         string `yaml:"button"`
+	Relay          string `yaml:"relay"`
+	RelayActiveLow bool   `yaml:"relay_active_low"`
+	Sensor         string `yaml:"sensor"`
+	SensorOpenHigh bool   `yaml:"sensor_open_high"` // the sensor reads High when the drawer is open (default Low)
 }
 
 // Scale is a checkout scale on a serial line, serving registers.
@@ -153,7 +168,7 @@ func Default() Config {
 		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
 		Log:      Log{Level: "info", Format: "text"},
 		Barcode:  Barcode{Layouts: "default"},
-		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}, Scales: []Scale{}},
+		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}, Scales: []Scale{}, GPIO: []GPIO{}},
 		Demo:     true,
 	}
 }
@@ -356,6 +371,18 @@ func (c Config) Validate() error {
 			}
 			weighs[r] = name
 		}
+	}
+	gpioHubs := map[string]bool{}
+	for _, g := range c.Devices.GPIO {
+		switch {
+		case g.Hub == "":
+			bad("devices.gpio: say which hub the pins are on (hub:)")
+		case gpioHubs[g.Hub]:
+			bad("devices.gpio: hub %s is listed twice", g.Hub)
+		case (g.Relay != "" || g.Sensor != "" || g.Button != "") && !seen[g.Register]:
+			bad("devices.gpio on %s: register %q is not in registers", g.Hub, g.Register)
+		}
+		gpioHubs[g.Hub] = true
 	}
 	for i, sc := range c.Devices.Scanners {
 		name := sc.ID

@@ -49,6 +49,7 @@ type Service struct {
 	byRegister map[string]*Printer
 	printers   []*Printer
 	scales     map[string]Scale // by register
+	kickers    map[string]Kicker
 
 	mu        sync.Mutex
 	submitted map[string]bool // action ids handed to a queue and not yet reported
@@ -80,6 +81,35 @@ func (s *Service) AddScale(sc Scale, registers ...string) {
 	}
 }
 
+// Kicker opens a cash drawer on a relay.
+type Kicker interface {
+	KickDrawer(ctx context.Context) error
+}
+
+// AddDrawer binds a relay-driven drawer to a register: its kicks go to the
+// relay instead of the printer.
+func (s *Service) AddDrawer(k Kicker, register string) {
+	if s.kickers == nil {
+		s.kickers = map[string]Kicker{}
+	}
+	s.kickers[register] = k
+}
+
+// DrawerChanged tells the ledger that a register's drawer opened or closed.
+func (s *Service) DrawerChanged(ctx context.Context, register string, open bool) {
+	if cur, err := s.l.Register(register); err == nil && cur.DrawerOpen == open {
+		return
+	}
+	if _, err := s.p.Do(ctx, till.Req{Register: register}, ledger.CmdDrawerState, map[string]bool{"open": open}); err != nil {
+		s.log.Warn("report drawer state", "register", register, "open", open, "err", err)
+	}
+}
+
+// Call tells a register that someone pressed a button for it.
+func (s *Service) Call(register, button string, at time.Time) {
+	s.Bus.Publish(register, Event{Type: "call", Device: button, At: at})
+}
+
 // ErrNoScale: the register has no scale on this hub.
 var ErrNoScale = errors.New("this register has no scale")
 
@@ -100,7 +130,7 @@ func (s *Service) Scan(register string, sc scanner.Scan) {
 // Run carries out pending actions as the ledger changes, until ctx ends.
 // A hub without printers has nothing to do here.
 func (s *Service) Run(ctx context.Context) {
-	if len(s.printers) == 0 {
+	if len(s.printers) == 0 && len(s.kickers) == 0 {
 		return
 	}
 	for _, pr := range s.printers {
@@ -123,7 +153,14 @@ func (s *Service) Run(ctx context.Context) {
 // sweep hands every pending action of this hub's printers to its queue.
 func (s *Service) sweep(ctx context.Context) {
 	var acts []ledger.Action
+	regs := map[string]bool{}
 	for reg := range s.byRegister {
+		regs[reg] = true
+	}
+	for reg := range s.kickers {
+		regs[reg] = true
+	}
+	for reg := range regs {
 		pending, err := s.l.PendingActions(reg)
 		if err != nil {
 			s.log.Error("list device actions", "register", reg, "err", err)
@@ -132,6 +169,12 @@ func (s *Service) sweep(ctx context.Context) {
 		acts = append(acts, pending...)
 	}
 	for _, a := range acts {
+		if k := s.kickers[a.Register]; k != nil && a.Kick {
+			if a.Kind == ledger.ActDrawer || s.byRegister[a.Register] == nil {
+				s.kick(ctx, k, a)
+				continue
+			}
+		}
 		pr := s.byRegister[a.Register]
 		if pr == nil {
 			continue // another hub's device, or none
@@ -168,6 +211,13 @@ func (s *Service) render(a ledger.Action, pr *Printer) ([]byte, error) {
 	}
 	o := pr.Print
 	o.Kick = a.Kick
+	if k := s.kickers[a.Register]; k != nil && a.Kick {
+		// The drawer hangs on a relay, not on the printer: open it now.
+		o.Kick = false
+		if err := k.KickDrawer(context.Background()); err != nil {
+			s.log.Warn("kick drawer relay", "register", a.Register, "err", err)
+		}
+	}
 	return l.ESCPOS(o)
 }
 
@@ -216,6 +266,26 @@ func (s *Service) drawer(ctx context.Context, pr *Printer, open bool) {
 			s.log.Warn("report drawer state", "register", reg, "open", open, "err", err)
 		}
 	}
+}
+
+// kick opens a relay drawer for an action with no paper to print, once:
+// the action is reported done right after the pulse.
+func (s *Service) kick(ctx context.Context, k Kicker, a ledger.Action) {
+	s.mu.Lock()
+	busy := s.submitted[a.ID]
+	s.submitted[a.ID] = true
+	s.mu.Unlock()
+	if busy {
+		return
+	}
+	if err := k.KickDrawer(ctx); err != nil {
+		s.log.Warn("kick drawer relay; will try again", "register", a.Register, "err", err)
+		s.mu.Lock()
+		delete(s.submitted, a.ID)
+		s.mu.Unlock()
+		return
+	}
+	go s.report(ctx, a, true, "")
 }
 
 func (s *Service) report(ctx context.Context, a ledger.Action, ok bool, msg string) {

@@ -17,7 +17,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	periphgpio "periph.io/x/conn/v3/gpio"
 
+	gpiodrv "github.com/kasse/kasse/drivers/gpio"
 	"github.com/kasse/kasse/drivers/printer"
 	"github.com/kasse/kasse/drivers/scale"
 	"github.com/kasse/kasse/drivers/scanner"
@@ -40,6 +42,7 @@ type hub struct {
 	log      *slog.Logger
 	node     *replicate.Node
 	ledger   *ledger.Ledger
+	dev      *devices.Service
 	http     *http.Server
 	httpAddr string
 	closers  []func() error // closed last first
@@ -130,13 +133,17 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		return nil, err
 	}
 	dev := devices.New(l, svc, printers, log)
-	go dev.Run(gcCtx)
+	h.dev = dev
 	if err := h.scanners(dev); err != nil {
 		return nil, err
 	}
 	if err := h.scales(dev); err != nil {
 		return nil, err
 	}
+	if err := h.gpio(gcCtx, dev); err != nil {
+		return nil, err
+	}
+	go dev.Run(gcCtx) // once every device is bound
 
 	// 8. HTTP.
 	tokens := map[string]string{}
@@ -278,6 +285,71 @@ func (h *hub) scales(dev *devices.Service) error {
 		dev.AddScale(s, sc.Registers...)
 	}
 	return nil
+}
+
+// gpio wires this hub's own pins: health LED, button, drawer relay and sensor.
+func (h *hub) gpio(ctx context.Context, dev *devices.Service) error {
+	for _, g := range h.cfg.Devices.GPIO {
+		if g.Hub != h.cfg.Hub.ID {
+			continue
+		}
+		c := gpiodrv.Config{Logger: h.log}
+		c.LED.Pin, c.Button.Pin, c.Relay.Pin, c.Sensor.Pin = g.LED, g.Button, g.Relay, g.Sensor
+		c.Relay.ActiveLow = g.RelayActiveLow
+		if g.SensorOpenHigh {
+			c.Sensor.OpenLevel = periphgpio.High
+		}
+		b, err := gpiodrv.New(c)
+		if err != nil {
+			return err
+		}
+		switch loaded, err := b.Init(); {
+		case !loaded:
+			h.log.Info("gpio skipped", "reason", err)
+			continue
+		case err != nil:
+			h.log.Warn("gpio partly failed; what was found is used", "err", err)
+		default:
+			h.log.Info("gpio loaded", "register", g.Register)
+		}
+		reg := g.Register
+		if g.Relay != "" {
+			dev.AddDrawer(b, reg)
+		}
+		go func() {
+			err := b.Run(ctx, gpiodrv.Handlers{
+				Press:  func(p gpiodrv.Press) { dev.Call(reg, p.Button, p.At) },
+				Drawer: func(d gpiodrv.DrawerChange) { dev.DrawerChanged(ctx, reg, d.Open) },
+			})
+			if err != nil && ctx.Err() == nil {
+				h.log.Error("gpio stopped", "err", err)
+			}
+		}()
+		go h.healthLED(ctx, b)
+	}
+	return nil
+}
+
+// healthLED shows on the LED what /readyz says.
+func (h *hub) healthLED(ctx context.Context, b *gpiodrv.Board) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		switch err := h.Ready(); {
+		case err == nil:
+			b.SetHealth(gpiodrv.Healthy)
+		case errors.Is(err, ledger.ErrHalted):
+			b.SetHealth(gpiodrv.Halted)
+		default:
+			b.SetHealth(gpiodrv.Degraded)
+		}
+		select {
+		case <-ctx.Done():
+			b.SetHealth(gpiodrv.Off)
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Ready: a leader is known, the ledger applies, and this hub is caught up.
