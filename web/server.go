@@ -69,6 +69,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "alive"}) })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
+	e.GET("/display", customerPage)
 
 	api := e.Group("/api/v1", s.auth)
 	api.GET("/items", s.listItems)
@@ -120,6 +121,10 @@ func (s *Server) ready(c echo.Context) error {
 func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok && c.Request().Method == http.MethodGet && c.Path() == "/api/v1/events" {
+			// A browser's EventSource cannot send headers.
+			tok, ok = c.QueryParam("access_token"), true
+		}
 		reg := ""
 		for t, id := range s.tokens {
 			if ok && subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {

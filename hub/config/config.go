@@ -99,6 +99,16 @@ type Devices struct {
 	Scanners []Scanner `yaml:"scanners"`
 	Scales   []Scale   `yaml:"scales"`
 	GPIO     []GPIO    `yaml:"gpio"`
+	Displays []Display `yaml:"displays"`
+}
+
+// Display is a 2×20 customer pole display on a serial line.
+type Display struct {
+	ID       string `yaml:"id"`
+	Hub      string `yaml:"hub"`
+	Register string `yaml:"register"`
+	Path     string `yaml:"path"` // /dev/serial/by-id/…
+	Baud     int    `yaml:"baud"` // 0: 9600
 }
 
 // GPIO is a hub's own pins (periph.io names, e.g. GPIO17): a status LED, a
@@ -168,7 +178,7 @@ func Default() Config {
 		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
 		Log:      Log{Level: "info", Format: "text"},
 		Barcode:  Barcode{Layouts: "default"},
-		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}, Scales: []Scale{}, GPIO: []GPIO{}},
+		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}, Scales: []Scale{}, GPIO: []GPIO{}, Displays: []Display{}},
 		Demo:     true,
 	}
 }
@@ -370,6 +380,11 @@ func (c Config) Validate() error {
 				bad("register %s is bound to scales %s and %s", r, other, name)
 			}
 			weighs[r] = name
+		}
+	}
+	for i, d := range c.Devices.Displays {
+		if d.ID == "" || d.Hub == "" || d.Path == "" || !seen[d.Register] {
+			bad("devices.displays[%d]: needs an id, the hub it is plugged into, a path and a register from registers", i)
 		}
 	}
 	gpioHubs := map[string]bool{}

@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 )
@@ -8,12 +9,15 @@ import (
 // Event is something a register sees live: a scan from the scanner bound to
 // it, or a change of its devices' state.
 type Event struct {
-	Type   string    `json:"type"` // "scan", "printer"
+	Type   string    `json:"type"` // "scan", "printer", "call", "sale"
 	Code   string    `json:"code,omitempty"`
 	Symbol string    `json:"symbology,omitempty"`
 	Device string    `json:"device"`
 	State  string    `json:"state,omitempty"`
 	At     time.Time `json:"at"`
+	// Sale is the register's sale as it now stands (type "sale"): what a
+	// customer display shows.
+	Sale json.RawMessage `json:"sale,omitempty"`
 }
 
 // Bus delivers events to the registers listening on this hub. A slow
@@ -52,4 +56,11 @@ func (b *Bus) Publish(register string, ev Event) {
 		default:
 		}
 	}
+}
+
+// Listening reports whether anyone listens for register's events.
+func (b *Bus) Listening(register string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[register]) > 0
 }

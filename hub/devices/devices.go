@@ -12,9 +12,11 @@ package devices
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +52,7 @@ type Service struct {
 	printers   []*Printer
 	scales     map[string]Scale // by register
 	kickers    map[string]Kicker
+	poles      map[string]Pole // customer pole displays by register
 
 	mu        sync.Mutex
 	submitted map[string]bool // action ids handed to a queue and not yet reported
@@ -108,6 +111,85 @@ func (s *Service) DrawerChanged(ctx context.Context, register string, open bool)
 // Call tells a register that someone pressed a button for it.
 func (s *Service) Call(register, button string, at time.Time) {
 	s.Bus.Publish(register, Event{Type: "call", Device: button, At: at})
+}
+
+// Pole is a customer pole display.
+type Pole interface {
+	ShowItem(ctx context.Context, name string, price, total int64) error
+	ShowTotal(ctx context.Context, total int64) error
+	ShowChange(ctx context.Context, total, change int64) error
+	Clear(ctx context.Context) error
+}
+
+// AddPole binds a customer pole display to a register.
+func (s *Service) AddPole(p Pole, register string) {
+	if s.poles == nil {
+		s.poles = map[string]Pole{}
+	}
+	s.poles[register] = p
+}
+
+// Applied shows what the ledger just did to sales on the customer displays
+// of their registers: the page (through the register's event stream) and
+// the pole display. Call it from Ledger.OnApply; it decodes a sale only for
+// a register someone is watching.
+func (s *Service) Applied(results []ledger.Result) {
+	for _, r := range results {
+		if r.Reject != nil || r.Err != nil || len(r.Value) == 0 || !strings.HasPrefix(r.Type, "sale.") && !strings.HasPrefix(r.Type, "pay.") {
+			continue
+		}
+		pole := s.poles[r.Register]
+		if pole == nil && !s.Bus.Listening(r.Register) {
+			continue
+		}
+		var v struct {
+			ledger.Sale
+			Inner *ledger.Sale `json:"sale"` // pay.result answers {attempt, sale}
+		}
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			continue
+		}
+		sale := &v.Sale
+		raw := r.Value
+		if v.Inner != nil {
+			sale = v.Inner
+			raw, _ = json.Marshal(sale)
+		}
+		if sale.ID == "" {
+			continue
+		}
+		s.Bus.Publish(r.Register, Event{Type: "sale", Device: "ledger", State: sale.Status, At: time.Now(), Sale: raw})
+		if pole != nil {
+			s.showPole(pole, sale)
+		}
+	}
+}
+
+func (s *Service) showPole(p Pole, sale *ledger.Sale) {
+	ctx := context.Background()
+	var err error
+	t := sale.Totals
+	switch {
+	case sale.Status == ledger.SaleCompleted && t.Change != 0:
+		err = p.ShowChange(ctx, t.Total+t.Rounding, t.Change)
+	case sale.Status == ledger.SaleCompleted:
+		err = p.ShowTotal(ctx, t.Total+t.Rounding)
+	case sale.Status == ledger.SaleVoided || sale.Status == ledger.SaleParked:
+		err = p.Clear(ctx)
+	default:
+		for i := len(sale.Lines) - 1; i >= 0; i-- {
+			if l := sale.Lines[i]; !l.Removed {
+				err = p.ShowItem(ctx, l.Name, l.Amount, t.Total)
+				break
+			}
+		}
+		if len(sale.Lines) == 0 || t.Total == 0 {
+			err = p.ShowTotal(ctx, t.Total)
+		}
+	}
+	if err != nil {
+		s.log.Warn("customer display", "err", err)
+	}
 }
 
 // ErrNoScale: the register has no scale on this hub.

@@ -86,4 +86,8 @@ type Result struct {
 	Replay bool `json:"replay,omitempty"`
 	// Err is set when the ledger could not apply at all (halted).
 	Err error `json:"-"`
+	// Type and Register say which command this answers, for listeners
+	// on this hub (OnApply); they are not part of the answer.
+	Type     string `json:"-"`
+	Register string `json:"-"`
 }

@@ -253,6 +253,7 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	res.Type, res.Register = env.Type, env.Register
 	h, ok := handlers[env.Type]
 	if !ok || env.V > Version {
 		return res, fmt.Errorf("unknown command %q (envelope v%d; this hub knows v%d): upgrade this hub", env.Type, env.V, Version)

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	periphgpio "periph.io/x/conn/v3/gpio"
 
+	"github.com/kasse/kasse/drivers/display"
 	gpiodrv "github.com/kasse/kasse/drivers/gpio"
 	"github.com/kasse/kasse/drivers/printer"
 	"github.com/kasse/kasse/drivers/scale"
@@ -143,6 +144,10 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err := h.gpio(gcCtx, dev); err != nil {
 		return nil, err
 	}
+	if err := h.displays(dev); err != nil {
+		return nil, err
+	}
+	l.OnApply(dev.Applied)
 	go dev.Run(gcCtx) // once every device is bound
 
 	// 8. HTTP.
@@ -283,6 +288,35 @@ func (h *hub) scales(dev *devices.Service) error {
 			h.log.Info("scale loaded", "scale", sc.ID, "registers", sc.Registers)
 		}
 		dev.AddScale(s, sc.Registers...)
+	}
+	return nil
+}
+
+// displays opens the customer pole displays this hub owns.
+func (h *hub) displays(dev *devices.Service) error {
+	for _, dc := range h.cfg.Devices.Displays {
+		if dc.Hub != h.cfg.Hub.ID {
+			continue
+		}
+		c := display.DefaultConfig()
+		c.Name, c.Logger = dc.ID, h.log
+		if dc.Baud != 0 {
+			c.Baud = dc.Baud
+		}
+		d, err := display.Open(dc.Path, c)
+		if err != nil {
+			return fmt.Errorf("display %s: %w", dc.ID, err)
+		}
+		h.closers = append(h.closers, d.Close)
+		switch loaded, err := d.Init(); {
+		case !loaded:
+			h.log.Info("display skipped", "display", dc.ID, "reason", err)
+		case err != nil:
+			h.log.Warn("display failed; it shows the sale when it is back", "display", dc.ID, "err", err)
+		default:
+			h.log.Info("display loaded", "display", dc.ID, "register", dc.Register)
+		}
+		dev.AddPole(d, dc.Register)
 	}
 	return nil
 }
