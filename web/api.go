@@ -463,3 +463,46 @@ func (s *Server) weigh(c echo.Context) error {
 	defer cancel2()
 	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.AddSKU(ctx, r, c.Param("id"), req.SKU, grams) })
 }
+
+func (s *Server) openReturn(c echo.Context) error {
+	var req struct {
+		Original string `json:"original"` // the sale's id, as on its receipt's barcode
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	ret, err := s.till.OpenReturn(ctx, s.req(c), req.Original)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusCreated, ret)
+}
+
+func (s *Server) returnLine(c echo.Context) error {
+	var req struct {
+		Line int   `json:"line"`
+		Qty  int64 `json:"qty"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) {
+		return s.till.ReturnLine(ctx, r, c.Param("id"), req.Line, req.Qty)
+	})
+}
+
+func (s *Server) refund(c echo.Context) error {
+	var req struct {
+		Method string `json:"method"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Refund(ctx, r, c.Param("id"), req.Method) })
+}

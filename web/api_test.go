@@ -149,8 +149,29 @@ func TestAPISaleFlow(t *testing.T) {
 			t.Errorf("HTML receipt (%d) lacks %q", code, want)
 		}
 	}
-	if n, _ := s.l.Stock("1001"); n != 197 {
-		t.Errorf("stock of 1001: %d, want 200 − 3", n)
+	// Return one of the three milks by the receipt's code: 65,70 less its
+	// share of the 10,00 sale discount (10,00 × 65,70/218,82 = 3,00), a third: 20,90.
+	code, b = s.call(t, tokenK1, "POST", "/api/v1/returns", "r1", `{"original":"`+sale+`"}`)
+	var ret ledger.Sale
+	_ = json.Unmarshal(b, &ret)
+	if code != http.StatusCreated || ret.Kind != ledger.KindReturn {
+		t.Fatalf("open return: %d %s", code, b)
+	}
+	code, b = s.call(t, tokenK1, "POST", "/api/v1/returns/"+ret.ID+"/lines", "r2", `{"line":1,"qty":1}`)
+	_ = json.Unmarshal(b, &ret)
+	if code != 200 || ret.Totals.Total != -2090 {
+		t.Fatalf("return line: %d %s", code, b)
+	}
+	code, b = s.call(t, tokenK1, "POST", "/api/v1/returns/"+ret.ID+"/refund", "r3", `{"method":"cash"}`)
+	_ = json.Unmarshal(b, &ret)
+	if code != 200 || ret.Status != ledger.SaleCompleted || ret.Totals.Paid != -2100 {
+		t.Fatalf("refund: %d %s", code, b)
+	}
+	if n, _ := s.l.Stock("1001"); n != 198 {
+		t.Errorf("stock of 1001 after returning one: %d, want 198", n)
+	}
+	if n, _ := s.l.Stock("1001"); n != 198 {
+		t.Errorf("stock of 1001: %d", n)
 	}
 	if n, _ := s.l.Stock("1501"); n != 200 {
 		t.Errorf("a removed line moved stock: %d", n)

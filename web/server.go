@@ -98,6 +98,9 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/sales/:id/copy", s.copyReceipt)
 	api.GET("/sales/:id/receipt", s.receiptHTML)
 	api.GET("/payments/:id", s.getAttempt)
+	api.POST("/returns", s.openReturn)
+	api.POST("/returns/:id/lines", s.returnLine)
+	api.POST("/returns/:id/refund", s.refund)
 	api.GET("/journal", s.journal)
 	api.GET("/events", s.events)
 	return s
@@ -200,7 +203,7 @@ func statusOf(code string) int {
 	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode":
 		return http.StatusNotFound
 	case "idempotency_conflict", "sale_closed", "sale_parked", "sale_paid", "payment_pending",
-		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open":
+		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open", "is_return", "not_returnable":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

@@ -79,6 +79,7 @@ func init() {
 		CmdSalePark: applySalePark, CmdSaleResume: applySaleResume, CmdSaleVoid: applySaleVoid,
 		CmdPayCash: applyPayCash, CmdPayStart: applyPayStart, CmdPayResult: applyPayResult,
 		CmdReceiptCopy: applyReceiptCopy, CmdActionDone: applyActionDone, CmdDrawerState: applyDrawerState,
+		CmdReturnOpen: applyReturnOpen, CmdReturnAdd: applyReturnAdd, CmdReturnRefund: applyReturnRefund,
 	}
 }
 

@@ -190,8 +190,12 @@ func bounded(s *Sale) error {
 	return nil
 }
 
-// editable refuses changes while money is on its way.
+// editable refuses changes while money is on its way, and sale edits on a
+// return (whose lines come from its original sale).
 func editable(s *Sale) error {
+	if s.Kind == KindReturn {
+		return reject("is_return", "a return takes lines from its original sale and is then refunded")
+	}
 	if len(s.Pending) > 0 {
 		return reject("payment_pending", "a card payment is in progress on this sale")
 	}
@@ -492,6 +496,9 @@ func applySaleVoid(a *applyCtx, env *Envelope) (any, error) {
 // --- payment --------------------------------------------------------------
 
 func payable(s *Sale) error {
+	if s.Kind == KindReturn {
+		return reject("is_return", "a return is refunded, not paid")
+	}
 	if len(s.Lines) == 0 || s.Totals.Total <= 0 && slices.IndexFunc(s.Lines, func(l Line) bool { return !l.Removed }) < 0 {
 		return reject("empty_sale", "the sale has nothing to pay for")
 	}
@@ -649,14 +656,22 @@ func (a *applyCtx) complete(s *Sale) error {
 		No: reg.Receipts, Nr: sig.Nr, Local: a.env.Time.In(Oslo).Format("2006-01-02 15:04:05"),
 		Signature: sig.Value, KeyVer: sig.KeyVersion, Journal: a.tip.Seq + 1, Time: a.env.Time,
 	}
+	back := int64(1)
+	if s.Kind == KindReturn {
+		back = -1 // a return puts the goods back
+	}
 	for _, l := range s.Lines {
 		if !l.Removed {
-			if _, err := a.moveStock(l.SKU, -l.Qty); err != nil {
+			if _, err := a.moveStock(l.SKU, -back*l.Qty); err != nil {
 				return err
 			}
 		}
 	}
-	e := &Entry{Type: "sale.complete", Sale: s.ID, Register: s.Register, Sig: sig}
+	typ := "sale.complete"
+	if s.Kind == KindReturn {
+		typ = "return.complete"
+	}
+	e := &Entry{Type: typ, Sale: s.ID, Register: s.Register, Sig: sig}
 	if e.Data, err = marshal(s); err != nil {
 		return err
 	}

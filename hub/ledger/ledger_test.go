@@ -604,3 +604,47 @@ func TestNoSaleWhileDrawerOpen(t *testing.T) {
 }
 
 func acts3(f *fixture) []Action { a, _ := f.l.PendingActions("K1"); return a }
+
+func TestReturnRefundedInCash(t *testing.T) {
+	f := newFixture(t)
+	id := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 3})                              // 65,70 at 15 %
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "OPPVASK", Qty: 1})                           // 39,90 at 25 %
+	f.ok(CmdSaleDisc, "", SaleDiscount{Sale: id, Line: 1, Discount: Discount{Percent: 1000}}) // 65,70 − 6,57 = 59,13
+	f.ok(CmdPayCash, "", PayCash{Sale: id, Tendered: 20000})
+	f.rejected("not_returnable", CmdReturnOpen, ReturnOpen{Return: "R0", Original: f.open()})
+	f.ok(CmdReturnOpen, "", ReturnOpen{Return: "R1", Original: id})
+	f.rejected("bad_quantity", CmdReturnAdd, ReturnAdd{Return: "R1", Line: 1, Qty: 4})
+	// Two of three, discount included: 59,13 × 2/3 = 39,42.
+	r := saleOf(t, f.ok(CmdReturnAdd, "", ReturnAdd{Return: "R1", Line: 1, Qty: 2}))
+	if r.Totals.Total != -3942 || r.Totals.VAT[0].VAT != -514 { // 39,42 × 15/115 = 5,1417
+		t.Errorf("return totals %+v", r.Totals)
+	}
+	f.rejected("is_return", CmdSaleAdd, SaleAdd{Sale: "R1", SKU: "MELK", Qty: 1})
+	f.rejected("is_return", CmdPayCash, PayCash{Sale: "R1", Tendered: 100})
+	// A second return cannot take more than the one left.
+	f.ok(CmdReturnOpen, "", ReturnOpen{Return: "R2", Original: id})
+	f.rejected("bad_quantity", CmdReturnAdd, ReturnAdd{Return: "R2", Line: 1, Qty: 2})
+	// Refund in cash: −39,42 rounds to −39,00 (42 øre down, the customer's way round mirrors a sale).
+	r = saleOf(t, f.ok(CmdReturnRefund, "", ReturnRefund{Return: "R1", Method: "cash"}))
+	if r.Status != SaleCompleted || r.Totals.Paid != -3900 || r.Totals.Rounding != 42 || r.Receipt == nil {
+		t.Fatalf("refunded return %+v %+v", r.Totals, r.Receipt)
+	}
+	if n, _ := f.l.Stock("MELK"); n != 100-3+2 {
+		t.Errorf("stock after the return %d, want 99", n)
+	}
+	st, err := f.l.Verify()
+	if err != nil || st.Signatures != 2 {
+		t.Fatalf("verify after a return: %+v %v", st, err)
+	}
+	var sig *Signature
+	_ = f.l.Journal(1, func(e *Entry) error {
+		if e.Type == "return.complete" {
+			sig = e.Sig
+		}
+		return nil
+	})
+	if sig == nil || sig.AmountIn != "-39.42" || sig.Nr != 2 {
+		t.Errorf("the return's signature %+v", sig)
+	}
+}

@@ -15,6 +15,9 @@ const (
 	SaleCompleted = "completed"
 )
 
+// KindReturn marks a return: its lines and totals are negative.
+const KindReturn = "return"
+
 // Units an item is sold in.
 const (
 	UnitPiece = "pcs"
@@ -25,12 +28,17 @@ const (
 // totals are derived from the lines, discounts and payments by Recompute and
 // stored with it so that readers and receipts never re-derive them.
 type Sale struct {
-	ID       string    `json:"id"`
-	Register string    `json:"register"`
-	Employee string    `json:"employee,omitempty"`
-	Status   string    `json:"status"`
-	Opened   time.Time `json:"opened"`
-	Closed   time.Time `json:"closed,omitzero"`
+	ID       string `json:"id"`
+	Kind     string `json:"kind,omitempty"`     // "" for a sale, KindReturn for a return
+	Original string `json:"original,omitempty"` // a return: the sale it returns from
+	// Returned counts, per line number, what returns have taken back from
+	// this sale (reserved while a return is open).
+	Returned map[int]int64 `json:"returned,omitempty"`
+	Register string        `json:"register"`
+	Employee string        `json:"employee,omitempty"`
+	Status   string        `json:"status"`
+	Opened   time.Time     `json:"opened"`
+	Closed   time.Time     `json:"closed,omitzero"`
 
 	Lines    []Line    `json:"lines"`
 	Discount *Discount `json:"discount,omitempty"` // on the whole sale
@@ -58,6 +66,7 @@ type Line struct {
 	Rate     money.Rate `json:"rate"`
 	Discount *Discount  `json:"discount,omitempty"`
 	Removed  bool       `json:"removed,omitempty"`
+	Orig     int        `json:"orig,omitempty"` // a return line: the original sale's line number
 
 	Gross    money.Øre `json:"gross"`    // before discounts
 	LineDisc money.Øre `json:"lineDisc"` // this line's own discount

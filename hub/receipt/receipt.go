@@ -28,6 +28,9 @@ type Data struct {
 	Sale     *ledger.Sale
 	Seller   string // the employee's name or id
 	Copy     bool
+	// OriginalReceipt is, for a return, the receipt number of the sale it
+	// returns from.
+	OriginalReceipt int64
 }
 
 // Style of a row.
@@ -67,7 +70,12 @@ func Build(d Data) (*Layout, error) {
 	if d.Copy {
 		add("KOPI", "", Heading)
 	}
-	add("Salgskvittering", "", Heading)
+	ret := s.Kind == ledger.KindReturn
+	if ret {
+		add("Returkvittering", "", Heading)
+	} else {
+		add("Salgskvittering", "", Heading)
+	}
 	add(d.Shop.Name, "", Center)
 	add(d.Shop.Address, "", Center)
 	org := "Org.nr. " + OrgNr(d.Shop.OrgNr)
@@ -82,6 +90,9 @@ func Build(d Data) (*Layout, error) {
 	if d.Seller != "" {
 		add("Selger: "+d.Seller, "", Plain)
 	}
+	if ret {
+		add(fmt.Sprintf("Retur av kvittering nr. %d", d.OriginalReceipt), "", Plain)
+	}
 	add("", "", Rule)
 	for _, ln := range s.Lines {
 		if ln.Removed {
@@ -91,8 +102,10 @@ func Build(d Data) (*Layout, error) {
 		switch {
 		case ln.Unit == ledger.UnitKg:
 			add(fmt.Sprintf("  %s kg x %s/kg", grams(ln.Qty), kr(unitPrice(ln))), "", Plain)
-		case ln.Qty > 1:
+		case ln.Qty > 1 && !ret:
 			add(fmt.Sprintf("  %d x %s", ln.Qty, kr(unitPrice(ln))), "", Plain)
+		case ln.Qty > 1:
+			add(fmt.Sprintf("  %d stk returnert", ln.Qty), "", Plain)
 		}
 		if ln.Override != nil {
 			add(fmt.Sprintf("  Pris endret fra %s", kr(ln.Override.Was)), "", Plain)
@@ -116,13 +129,21 @@ func Build(d Data) (*Layout, error) {
 	add("TOTAL", "kr "+kr(t.Total), Big)
 	if t.Rounding != 0 {
 		add("Øreavrunding", kr(t.Rounding), Plain)
-		add("Betalt", "kr "+kr(t.Total+t.Rounding), Bold)
+		if ret {
+			add("Tilbakebetalt", "kr "+kr(-(t.Total+t.Rounding)), Bold)
+		} else {
+			add("Betalt", "kr "+kr(t.Total+t.Rounding), Bold)
+		}
 	}
 	add("", "", Blank)
 	for _, p := range s.Payments {
 		switch p.Method {
 		case "cash":
-			add("Kontant", kr(p.Tendered), Plain)
+			if ret {
+				add("Tilbakebetalt kontant", kr(-p.Amount), Plain)
+			} else {
+				add("Kontant", kr(p.Tendered), Plain)
+			}
 		case "card":
 			name := "Bankkort"
 			if p.Card != nil && p.Card.Brand != "" {
@@ -238,5 +259,11 @@ func ForSale(src Source, saleID string, copy bool) (*Layout, error) {
 	if e, err := src.Employee(sale.Employee); err == nil {
 		seller = e.Name
 	}
-	return Build(Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: copy})
+	d := Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: copy}
+	if sale.Kind == ledger.KindReturn {
+		if orig, err := src.Sale(sale.Original); err == nil && orig.Receipt != nil {
+			d.OriginalReceipt = orig.Receipt.No
+		}
+	}
+	return Build(d)
 }

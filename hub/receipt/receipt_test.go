@@ -132,6 +132,13 @@ func TestReceipts(t *testing.T) {
 		s.do(ledger.CmdPayResult, ledger.PayResult{Attempt: "P1", Outcome: ledger.Outcome{Status: ledger.AttemptApproved, Authorized: 4380,
 			Card: &ledger.CardInfo{TerminalTx: "KST20261127140533.000002", Approval: "112648", Brand: "VISA", Masked: "411111******1111"}}})
 	})
+	s.do(ledger.CmdReturnOpen, ledger.ReturnOpen{Return: "R-1", Original: "S-CASH"})
+	s.do(ledger.CmdReturnAdd, ledger.ReturnAdd{Return: "R-1", Line: 1, Qty: 2})
+	s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "R-1", Method: "cash"})
+	ret, err := s.l.Sale("R-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		sale *ledger.Sale
@@ -145,9 +152,15 @@ func TestReceipts(t *testing.T) {
 			"MVA 25 %", "MVA 15 %", "grunnlag", "Fritatt for MVA", "40,00", "[CUT"}},
 		{"card", card, false, false, []string{"Salgskvittering", "Kvittering nr. 2", "VISA", "411111******1111", "Terminal-ref. KST20261127140533.000002", "Autorisasjon 112648", "TOTAL", "kr 43,80"}},
 		{"copy", card, true, false, []string{"KOPI", "Salgskvittering", "Kvittering nr. 2"}},
+		{"return", ret, false, true, []string{"Returkvittering", "Org.nr. 912 345 678 MVA", "Kvittering nr. 3", "Retur av kvittering nr. 1",
+			"Lettmelk 1 l", "-43,80", "2 stk returnert", "TOTAL", "kr -43,80", "Tilbakebetalt kontant", "44,00", "MVA 15 %", "-5,71"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			l, err := Build(s.data(c.sale, c.copy))
+			d := s.data(c.sale, c.copy)
+			if c.sale.Kind == ledger.KindReturn {
+				d.OriginalReceipt = 1
+			}
+			l, err := Build(d)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -355,3 +355,19 @@ func (s *Service) PutEmployee(ctx context.Context, r Req, e ledger.Employee, pin
 func (s *Service) CopyReceipt(ctx context.Context, r Req, sale string) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdReceiptCopy, map[string]string{"sale": sale})
 }
+
+// OpenReturn starts a return from a completed sale (found by the code on
+// its receipt, which is the sale's id).
+func (s *Service) OpenReturn(ctx context.Context, r Req, original string) (SaleJSON, error) {
+	return s.sale(ctx, r, ledger.CmdReturnOpen, ledger.ReturnOpen{Return: NewID("R"), Original: original})
+}
+
+// ReturnLine takes back qty of the original sale's line.
+func (s *Service) ReturnLine(ctx context.Context, r Req, ret string, line int, qty int64) (SaleJSON, error) {
+	return s.sale(ctx, r, ledger.CmdReturnAdd, ledger.ReturnAdd{Return: ret, Line: line, Qty: qty})
+}
+
+// Refund pays a return back.
+func (s *Service) Refund(ctx context.Context, r Req, ret, method string) (SaleJSON, error) {
+	return s.sale(ctx, r, ledger.CmdReturnRefund, ledger.ReturnRefund{Return: ret, Method: method})
+}

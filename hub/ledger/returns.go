@@ -1,0 +1,144 @@
+package ledger
+
+import (
+	"github.com/kasse/kasse/hub/money"
+)
+
+// Commands of returns.
+const (
+	CmdReturnOpen   = "return.open"
+	CmdReturnAdd    = "return.add"
+	CmdReturnRefund = "return.refund"
+)
+
+// ReturnOpen starts a return of items from a completed sale.
+type ReturnOpen struct {
+	Return   string `json:"return"`
+	Original string `json:"original"`
+}
+
+// ReturnAdd takes back qty of an original line (grams for weighed lines).
+type ReturnAdd struct {
+	Return string `json:"return"`
+	Line   int    `json:"line"`
+	Qty    int64  `json:"qty"`
+}
+
+// ReturnRefund pays a return back; only cash so far.
+type ReturnRefund struct {
+	Return string `json:"return"`
+	Method string `json:"method"`
+}
+
+func applyReturnOpen(a *applyCtx, env *Envelope) (any, error) {
+	req, err := body[ReturnOpen](env)
+	if err != nil {
+		return nil, err
+	}
+	if req.Return == "" {
+		return nil, reject("bad_request", "a new return needs an id")
+	}
+	orig, err := a.sale(req.Original)
+	if err != nil {
+		return nil, err
+	}
+	if orig.Status != SaleCompleted || orig.Kind == KindReturn {
+		return nil, reject("not_returnable", "only a completed sale can be returned from")
+	}
+	if _, err := a.register(); err != nil {
+		return nil, err
+	}
+	if err := a.drawerShut(); err != nil {
+		return nil, err
+	}
+	if _, err := a.b.get(pfxSale + req.Return); err == nil {
+		return nil, reject("sale_exists", "return %s exists", req.Return)
+	}
+	r := &Sale{ID: req.Return, Kind: KindReturn, Original: orig.ID, Register: env.Register, Employee: env.Employee, Status: SaleOpen, Opened: env.Time, Lines: []Line{}}
+	if _, err := a.journal("return.open", 0, r.ID, map[string]any{"original": orig.ID, "receipt": orig.Receipt.No}); err != nil {
+		return nil, err
+	}
+	return r, a.saveSale(r)
+}
+
+func applyReturnAdd(a *applyCtx, env *Envelope) (any, error) {
+	req, err := body[ReturnAdd](env)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.openSale(req.Return)
+	if err != nil {
+		return nil, err
+	}
+	if r.Kind != KindReturn {
+		return nil, reject("not_a_return", "%s is a sale, not a return", r.ID)
+	}
+	if len(r.Payments) > 0 {
+		return nil, reject("sale_paid", "part of this return is refunded already")
+	}
+	orig, err := a.sale(r.Original)
+	if err != nil {
+		return nil, err
+	}
+	ol := orig.line(req.Line)
+	if ol == nil || ol.Removed {
+		return nil, reject("unknown_line", "the original sale has no line %d", req.Line)
+	}
+	left := ol.Qty - orig.Returned[ol.No]
+	if req.Qty < 1 || req.Qty > left {
+		return nil, reject("bad_quantity", "%d of %s can be returned from that sale", left, ol.Name)
+	}
+	// The customer gets back what they paid for that share of the line,
+	// discounts included.
+	amount := money.MulDiv(ol.Amount, req.Qty, ol.Qty)
+	no := 1
+	if n := len(r.Lines); n > 0 {
+		no = r.Lines[n-1].No + 1
+	}
+	r.Lines = append(r.Lines, Line{No: no, Orig: ol.No, SKU: ol.SKU, Name: ol.Name, Group: ol.Group, Unit: ol.Unit,
+		Qty: req.Qty, Price: ol.Price, Fixed: -amount, Rate: ol.Rate})
+	if orig.Returned == nil {
+		orig.Returned = map[int]int64{}
+	}
+	orig.Returned[ol.No] += req.Qty
+	if _, err := a.journal("return.line", 0, r.ID, r.Lines[len(r.Lines)-1]); err != nil {
+		return nil, err
+	}
+	if err := a.saveSale(orig); err != nil {
+		return nil, err
+	}
+	return r, a.saveSale(r)
+}
+
+func applyReturnRefund(a *applyCtx, env *Envelope) (any, error) {
+	req, err := body[ReturnRefund](env)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.openSale(req.Return)
+	if err != nil {
+		return nil, err
+	}
+	if r.Kind != KindReturn {
+		return nil, reject("not_a_return", "%s is a sale, not a return", r.ID)
+	}
+	if req.Method != "cash" {
+		return nil, reject("bad_method", "returns are refunded in cash so far")
+	}
+	if r.Totals.Due >= 0 {
+		return nil, reject("empty_sale", "the return has nothing to refund")
+	}
+	// Cash is rounded to whole kroner, refunds too.
+	rounded, diff := r.CashDue()
+	p := Payment{Method: "cash", Amount: rounded, Tendered: rounded}
+	r.Totals.Rounding += diff
+	r.Payments = append(r.Payments, p)
+	r.Recompute()
+	if _, err := a.journal("refund", 0, r.ID, p); err != nil {
+		return nil, err
+	}
+	if err := a.complete(r); err != nil {
+		return nil, err
+	}
+	return r, a.saveSale(r)
+}
