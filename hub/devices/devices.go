@@ -323,6 +323,9 @@ func (s *Service) watch(ctx context.Context, pr *Printer) {
 				s.report(ctx, *act, true, "")
 			case printer.JobRetrying:
 				s.log.Warn("receipt printer interrupted; the receipt prints again when it is back", "printer", pr.ID, "job", ev.JobID, "err", ev.Err)
+				if act, err := s.l.ActionOf(ev.JobID); err == nil {
+					s.Bus.Publish(act.Register, Event{Type: "printer", Device: pr.ID, State: "receipt waits: " + ev.Status.String(), At: ev.Time})
+				}
 			case printer.StatusChanged:
 				s.log.Info("receipt printer status", "printer", pr.ID, "status", ev.Status.String())
 				for _, reg := range pr.Registers {
