@@ -190,6 +190,23 @@ func bounded(s *Sale) error {
 	return nil
 }
 
+// editSale decodes a sale command's body and loads the open sale it names,
+// ready to be changed.
+func editSale[T any](a *applyCtx, env *Envelope, sale func(*T) string) (*T, *Sale, error) {
+	req, err := body[T](env)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := a.openSale(sale(req))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := editable(s); err != nil {
+		return nil, nil, err
+	}
+	return req, s, nil
+}
+
 // editable refuses changes while money is on its way, and sale edits on a
 // return (whose lines come from its original sale).
 func editable(s *Sale) error {
@@ -245,15 +262,8 @@ func checkQty(unit string, q int64) error {
 }
 
 func applySaleAdd(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[SaleAdd](env)
+	req, s, err := editSale(a, env, func(r *SaleAdd) string { return r.Sale })
 	if err != nil {
-		return nil, err
-	}
-	s, err := a.openSale(req.Sale)
-	if err != nil {
-		return nil, err
-	}
-	if err := editable(s); err != nil {
 		return nil, err
 	}
 	if len(s.Lines) >= MaxLines {
@@ -299,15 +309,8 @@ func liveLine(s *Sale, no int) (*Line, error) {
 }
 
 func applySaleQty(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[SaleQty](env)
+	req, s, err := editSale(a, env, func(r *SaleQty) string { return r.Sale })
 	if err != nil {
-		return nil, err
-	}
-	s, err := a.openSale(req.Sale)
-	if err != nil {
-		return nil, err
-	}
-	if err := editable(s); err != nil {
 		return nil, err
 	}
 	l, err := liveLine(s, req.Line)
@@ -332,15 +335,8 @@ func applySaleQty(a *applyCtx, env *Envelope) (any, error) {
 }
 
 func applySaleRemove(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[SaleLine](env)
+	req, s, err := editSale(a, env, func(r *SaleLine) string { return r.Sale })
 	if err != nil {
-		return nil, err
-	}
-	s, err := a.openSale(req.Sale)
-	if err != nil {
-		return nil, err
-	}
-	if err := editable(s); err != nil {
 		return nil, err
 	}
 	l, err := liveLine(s, req.Line)
@@ -356,15 +352,8 @@ func applySaleRemove(a *applyCtx, env *Envelope) (any, error) {
 }
 
 func applySaleDiscount(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[SaleDiscount](env)
+	req, s, err := editSale(a, env, func(r *SaleDiscount) string { return r.Sale })
 	if err != nil {
-		return nil, err
-	}
-	s, err := a.openSale(req.Sale)
-	if err != nil {
-		return nil, err
-	}
-	if err := editable(s); err != nil {
 		return nil, err
 	}
 	d := &req.Discount
@@ -400,15 +389,8 @@ func applySaleDiscount(a *applyCtx, env *Envelope) (any, error) {
 }
 
 func applySalePrice(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[SalePrice](env)
+	req, s, err := editSale(a, env, func(r *SalePrice) string { return r.Sale })
 	if err != nil {
-		return nil, err
-	}
-	s, err := a.openSale(req.Sale)
-	if err != nil {
-		return nil, err
-	}
-	if err := editable(s); err != nil {
 		return nil, err
 	}
 	l, err := liveLine(s, req.Line)
@@ -430,15 +412,8 @@ func applySalePrice(a *applyCtx, env *Envelope) (any, error) {
 }
 
 func applySalePark(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[saleRef](env)
+	_, s, err := editSale(a, env, func(r *saleRef) string { return r.Sale })
 	if err != nil {
-		return nil, err
-	}
-	s, err := a.openSale(req.Sale)
-	if err != nil {
-		return nil, err
-	}
-	if err := editable(s); err != nil {
 		return nil, err
 	}
 	s.Status = SaleParked
