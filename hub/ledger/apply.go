@@ -83,9 +83,6 @@ func init() {
 	}
 }
 
-// Known reports whether this hub can apply commands of type typ.
-func Known(typ string) bool { _, ok := handlers[typ]; return ok }
-
 // body decodes a command's body; a body that does not decode is refused.
 func body[T any](env *Envelope) (*T, error) {
 	var v T

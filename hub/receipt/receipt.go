@@ -15,7 +15,6 @@ package receipt
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/money"
@@ -229,9 +228,6 @@ func OrgNr(n string) string {
 	}
 	return n[:3] + " " + n[3:6] + " " + n[6:]
 }
-
-// Now is when a receipt is rendered; tests fix it.
-var Now = time.Now
 
 // Source is what ForSale reads from the ledger.
 type Source interface {

@@ -59,9 +59,6 @@ func New(l *ledger.Ledger, p Proposer, term Terminal, layouts barcode.Layouts, l
 	return &Service{L: l, p: p, term: term, parser: barcode.Parser{Layouts: layouts}, now: time.Now, log: log, ResolveAfter: 20 * time.Second}
 }
 
-// SetClock replaces the clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
 // Req says who is asking: the register (from its token), the employee logged
 // in on it, and the request's idempotency key with a hash of the request as
 // the register sent it.
@@ -90,8 +87,6 @@ func NewID(prefix string) string {
 
 // Errors of the service.
 var (
-	// ErrUnknownCode: the scanned code is valid but no item has it.
-	ErrUnknownCode = errors.New("no item has this barcode")
 	// ErrNoTerminal: card payment asked of a hub without a terminal.
 	ErrNoTerminal = errors.New("no card terminal is connected to this register")
 	// ErrPaymentUnknown: the terminal did not say what became of a payment
@@ -101,10 +96,8 @@ var (
 	ErrWrongPIN = errors.New("wrong employee or PIN")
 )
 
-// Invalid is bad input caught before proposing: a cashier-facing message
-// and a stable code, like a ledger rejection.
-type Invalid = ledger.Rejection
-
+// invalid is bad input caught before proposing, answered like a ledger
+// rejection: a stable code and a message for the cashier.
 func invalid(code, format string, args ...any) error {
 	return &ledger.Rejection{Code: code, Message: fmt.Sprintf(format, args...)}
 }
