@@ -259,3 +259,31 @@ func scan(db *badger.DB, prefix string, fn func(k, v []byte) (bool, error)) erro
 		return nil
 	})
 }
+
+// Registers lists every register of the shop.
+func (l *Ledger) Registers() ([]Register, error) {
+	var out []Register
+	err := scan(l.db, pfxReg, func(_ []byte, v []byte) (bool, error) {
+		var r Register
+		if err := json.Unmarshal(v, &r); err != nil {
+			return false, err
+		}
+		out = append(out, r)
+		return true, nil
+	})
+	return out, err
+}
+
+// PublicKeys lists the public halves of the shop's signing keys.
+func (l *Ledger) PublicKeys() ([]PublicKey, error) {
+	var out []PublicKey
+	err := scan(l.db, pfxPublicKey, func(_ []byte, v []byte) (bool, error) {
+		var k PublicKey
+		if err := json.Unmarshal(v, &k); err != nil {
+			return false, err
+		}
+		out = append(out, k)
+		return true, nil
+	})
+	return out, err
+}
