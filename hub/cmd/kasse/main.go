@@ -105,6 +105,7 @@ func runCmd(args []string) error {
 		return err
 	}
 	fmt.Printf("Kasse hub %s is selling. Register API: http://%s/api/v1 (register K1 token %q)\n", cfg.Hub.ID, h.httpAddr, tokenOf(cfg, "K1"))
+	fmt.Printf("Customer display for K1: http://%s/display#token=%s\n", h.httpAddr, tokenOf(cfg, "K1"))
 	select {
 	case <-ctx.Done():
 	case <-h.node.Done():
