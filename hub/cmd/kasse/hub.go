@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +33,7 @@ import (
 	"github.com/kasse/kasse/hub/devices"
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/receipt"
+	"github.com/kasse/kasse/hub/saft"
 	"github.com/kasse/kasse/hub/till"
 	"github.com/kasse/kasse/replicate"
 	"github.com/kasse/kasse/web"
@@ -509,20 +511,53 @@ func registerLedgerMetrics(reg prometheus.Registerer, l *ledger.Ledger) {
 	}))
 }
 
-// verify opens a stopped hub's data read-only and checks the journal.
-func verify(cfg config.Config, log *slog.Logger) (ledger.VerifyStats, error) {
+// openReadOnly opens a stopped hub's ledger for reading.
+func openReadOnly(cfg config.Config, log *slog.Logger) (*ledger.Ledger, func() error, error) {
 	dir := filepath.Join(cfg.Hub.Data, "db")
 	if _, err := os.Stat(dir); err != nil {
-		return ledger.VerifyStats{}, fmt.Errorf("no hub data at %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("no hub data at %s: %w", dir, err)
 	}
 	db, err := badger.Open(profileOf(cfg).Options(dir, log).WithReadOnly(true))
 	if err != nil {
-		return ledger.VerifyStats{}, fmt.Errorf("open %s (is the hub still running?): %w", dir, err)
+		return nil, nil, fmt.Errorf("open %s (is the hub still running?): %w", dir, err)
 	}
-	defer db.Close()
 	l, err := ledger.Open(db, nil, log)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return l, db.Close, nil
+}
+
+// exportSAFT writes the SAF-T Cash Register file of a period, with
+// progress on stderr.
+func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.Time) error {
+	l, closeDB, err := openReadOnly(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	head, _, err := l.JournalHead()
+	if err != nil {
+		return err
+	}
+	p := saft.Params{From: from, To: to, Created: time.Now(), SoftwareVersion: version,
+		Progress: func(done uint64) {
+			fmt.Fprintf(os.Stderr, "\rexport: %d journal entries read (the journal holds %d; each is read a few times)", done, head)
+		}}
+	if err := saft.Export(context.Background(), w, l, p); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "\nexport: done")
+	return nil
+}
+
+// verify opens a stopped hub's data read-only and checks the journal.
+func verify(cfg config.Config, log *slog.Logger) (ledger.VerifyStats, error) {
+	l, closeDB, err := openReadOnly(cfg, log)
 	if err != nil {
 		return ledger.VerifyStats{}, err
 	}
+	defer closeDB()
 	return l.Verify()
 }

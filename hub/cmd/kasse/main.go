@@ -16,8 +16,10 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/kasse/kasse/hub/config"
+	"github.com/kasse/kasse/hub/ledger"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -35,6 +37,8 @@ func main() {
 		err = runCmd(args)
 	case "verify":
 		err = verifyCmd(args)
+	case "export":
+		err = exportCmd(args)
 	case "version":
 		fmt.Println(buildInfo())
 	case "help", "-h", "--help":
@@ -56,6 +60,8 @@ func usage(w io.Writer) {
 commands:
   run      start a hub: kasse run [-config configs/laptop.yaml]
   verify   check a stopped hub's journal: kasse verify [-config FILE]
+  export   SAF-T Cash Register XML of a period from a stopped hub's journal:
+           kasse export saft -from 2026-01-01 -to 2026-12-31 [-o FILE] [-config FILE]
   version  print the build
 `)
 }
@@ -144,4 +150,37 @@ func verifyCmd(args []string) error {
 	}
 	fmt.Printf("journal verifies: %d entries, %d signatures over %d registers\n", st.Entries, st.Signatures, st.Registers)
 	return nil
+}
+
+func exportCmd(args []string) error {
+	if len(args) == 0 || args[0] != "saft" {
+		return errors.New(`usage: kasse export saft -from YYYY-MM-DD -to YYYY-MM-DD [-o FILE] [-config FILE]`)
+	}
+	fs := flag.NewFlagSet("export saft", flag.ContinueOnError)
+	path := fs.String("config", "", "configuration file (YAML)")
+	from := fs.String("from", "", "first day of the period (Oslo date, YYYY-MM-DD)")
+	to := fs.String("to", "", "last day of the period")
+	out := fs.String("o", "", "output file (default: stdout)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, os.Environ())
+	if err != nil {
+		return err
+	}
+	f, err1 := time.ParseInLocation("2006-01-02", *from, ledger.Oslo)
+	t, err2 := time.ParseInLocation("2006-01-02", *to, ledger.Oslo)
+	if err1 != nil || err2 != nil || t.Before(f) {
+		return fmt.Errorf("give the period as -from and -to dates, YYYY-MM-DD, from not after to")
+	}
+	w := io.Writer(os.Stdout)
+	if *out != "" {
+		file, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	return exportSAFT(cfg, newLogger(cfg), w, f, t)
 }
