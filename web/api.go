@@ -157,7 +157,8 @@ func (s *Server) logout(c echo.Context) error {
 
 func (s *Server) openDrawer(c echo.Context) error {
 	var req struct {
-		Reason string `json:"reason"`
+		Reason   string         `json:"reason"`
+		Override *till.Override `json:"override"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -167,7 +168,7 @@ func (s *Server) openDrawer(c echo.Context) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if err := s.till.OpenDrawer(ctx, s.req(c), req.Reason); err != nil {
+	if err := s.till.OpenDrawer(ctx, s.req(c), req.Reason, req.Override); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -274,3 +274,32 @@ func BenchmarkAddLine(b *testing.B) {
 		})
 	}
 }
+
+func TestNoSaleNeedsSupervisor(t *testing.T) {
+	s := newStack(t)
+	if code, b := s.call(t, tokenK1, "POST", "/api/v1/login", "ns-login", `{"employee":"1001","pin":"1234"}`); code != 200 {
+		t.Fatal(code, string(b))
+	}
+	code, b := s.call(t, tokenK1, "POST", "/api/v1/drawer/open", "ns-1", `{"reason":"nosale"}`)
+	if code != http.StatusForbidden || !strings.Contains(string(b), "permission_denied") {
+		t.Errorf("a cashier alone: %d %s", code, b)
+	}
+	code, b = s.call(t, tokenK1, "POST", "/api/v1/drawer/open", "ns-2", `{"reason":"nosale","override":{"employee":"1002","pin":"9999"}}`)
+	if code != http.StatusUnauthorized {
+		t.Errorf("override with a wrong PIN: %d %s", code, b)
+	}
+	code, b = s.call(t, tokenK1, "POST", "/api/v1/drawer/open", "ns-3", `{"reason":"nosale","override":{"employee":"1002","pin":"2345"}}`)
+	if code != http.StatusNoContent {
+		t.Fatalf("override by a supervisor: %d %s", code, b)
+	}
+	var found bool
+	_ = s.l.Journal(1, func(e *ledger.Entry) error {
+		if e.Type == "drawer.open" && e.Employee == "1001" && strings.Contains(string(e.Data), `"approvedBy":"1002"`) {
+			found = true
+		}
+		return nil
+	})
+	if !found {
+		t.Error("the journal does not record both the cashier and the approving supervisor")
+	}
+}

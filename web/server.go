@@ -221,6 +221,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	)
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &rej) && rej.Code == "permission_denied":
+		ae = &apiError{http.StatusForbidden, rej.Code, rej.Message, false}
 	case errors.As(err, &rej):
 		ae = &apiError{statusOf(rej.Code), rej.Code, rej.Message, false}
 	case errors.Is(err, till.ErrWrongPIN):

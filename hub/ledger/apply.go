@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kasse/kasse/hub/money"
@@ -385,7 +386,33 @@ func applyPriceLookup(a *applyCtx, env *Envelope) (any, error) {
 type drawerReq struct {
 	Reason string `json:"reason"` // nosale, sale, count
 	Sale   string `json:"sale,omitempty"`
+	// ApprovedBy is the supervisor who approved a no-sale opening for an
+	// employee without the permission (the hub checked their PIN).
+	ApprovedBy string `json:"approvedBy,omitempty"`
 }
+
+// Permissions roles hold beyond selling. Checked again in Apply from the
+// employees in the ledger, so a tampered request cannot grant itself one.
+const PermNoSale = "nosale"
+
+var rolePerms = map[string][]string{
+	RoleSupervisor: {PermNoSale},
+	RoleManager:    {PermNoSale},
+	RoleAdmin:      {PermNoSale},
+}
+
+// Allowed reports whether employee id may do perm: an active employee whose
+// role holds it.
+func (a *applyCtx) allowed(id, perm string) bool {
+	if id == "" {
+		return false
+	}
+	e, err := load[Employee](a, pfxEmp+id)
+	return err == nil && e.Active && slices.Contains(rolePerms[e.Role], perm)
+}
+
+// Holds reports whether role holds perm.
+func Holds(role, perm string) bool { return slices.Contains(rolePerms[role], perm) }
 
 func applyDrawerOpen(a *applyCtx, env *Envelope) (any, error) {
 	req, err := body[drawerReq](env)
@@ -394,6 +421,9 @@ func applyDrawerOpen(a *applyCtx, env *Envelope) (any, error) {
 	}
 	if _, err := a.register(); err != nil {
 		return nil, err
+	}
+	if req.Reason == "nosale" && !a.allowed(env.Employee, PermNoSale) && !a.allowed(req.ApprovedBy, PermNoSale) {
+		return nil, reject("permission_denied", "opening the drawer without a sale needs a supervisor")
 	}
 	e, err := a.journal("drawer.open", EvDrawerOpen, req.Sale, req)
 	if err != nil {

@@ -57,6 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	f.ok(CmdRegisterPut, "", Register{ID: "K1", Name: "Kasse 1"})
 	f.ok(CmdRegisterPut, "", Register{ID: "K2", Name: "Kasse 2"})
 	f.ok(CmdEmployeePut, "", Employee{ID: "E1", Name: "Kari", Role: RoleCashier, Active: true})
+	f.ok(CmdEmployeePut, "", Employee{ID: "E2", Name: "Ola", Role: RoleSupervisor, Active: true})
 	f.ok(CmdItemPut, "", itemPut{Items: []Item{
 		{SKU: "MELK", Name: "Lettmelk 1 l", Group: "Meieri", Price: 2190, Rate: money.Rate15, Unit: UnitPiece, Barcodes: []string{"07038010000010"}, Active: true},
 		{SKU: "OPPVASK", Name: "Oppvaskmiddel", Group: "Husholdning", Price: 3990, Rate: money.Rate25, Unit: UnitPiece, Active: true},
@@ -557,7 +558,9 @@ func TestActionsAndCopy(t *testing.T) {
 	}
 	f.ok(CmdReceiptCopy, "", saleRef{Sale: id})
 	f.rejected("copy_printed", CmdReceiptCopy, saleRef{Sale: id})
-	f.ok(CmdDrawerOpen, "", drawerReq{Reason: "nosale"})
+	f.rejected("permission_denied", CmdDrawerOpen, drawerReq{Reason: "nosale"})                   // a cashier alone
+	f.rejected("permission_denied", CmdDrawerOpen, drawerReq{Reason: "nosale", ApprovedBy: "E1"}) // a cashier approving
+	f.ok(CmdDrawerOpen, "", drawerReq{Reason: "nosale", ApprovedBy: "E2"})                        // a supervisor approving
 	if acts, _ := f.l.PendingActions("K1"); len(acts) != 3 || acts[2].Kind != ActDrawer || !acts[2].Kick {
 		t.Fatalf("a no-sale opening does not ask for a kick: %+v", acts)
 	}

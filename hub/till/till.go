@@ -286,9 +286,33 @@ func (s *Service) Lookup(ctx context.Context, r Req, code string) (*ledger.Item,
 	return decode[ledger.Item](res)
 }
 
-// OpenDrawer opens the register's drawer without a sale.
-func (s *Service) OpenDrawer(ctx context.Context, r Req, reason string) error {
-	_, err := s.Do(ctx, r, ledger.CmdDrawerOpen, map[string]string{"reason": reason})
+// Override is a supervisor approving, with their PIN, what the employee
+// logged in may not do alone.
+type Override struct {
+	Employee string `json:"employee"`
+	PIN      string `json:"pin"`
+}
+
+// approver checks an override's PIN and returns the approving employee.
+func (s *Service) approver(o *Override) (string, error) {
+	if o == nil {
+		return "", nil
+	}
+	e, err := s.L.Employee(o.Employee)
+	if err != nil || !e.Active || !CheckPIN(e.PINHash, o.PIN) {
+		return "", ErrWrongPIN
+	}
+	return e.ID, nil
+}
+
+// OpenDrawer opens the register's drawer without a sale: the employee
+// logged in needs the permission, or a supervisor's override.
+func (s *Service) OpenDrawer(ctx context.Context, r Req, reason string, o *Override) error {
+	by, err := s.approver(o)
+	if err != nil {
+		return err
+	}
+	_, err = s.Do(ctx, r, ledger.CmdDrawerOpen, map[string]string{"reason": reason, "approvedBy": by})
 	return err
 }
 

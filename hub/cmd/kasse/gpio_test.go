@@ -93,7 +93,7 @@ func TestGPIOWiring(t *testing.T) {
 	})
 
 	c := newClient(h.httpAddr, "demo-token-register-1")
-	if _, err := c.do("POST", "/drawer/open", "gpio-nosale", map[string]string{"reason": "nosale"}, nil); err != nil {
+	if _, err := c.do("POST", "/drawer/open", "gpio-nosale", map[string]any{"reason": "nosale", "override": map[string]string{"employee": "1002", "pin": "2345"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "a relay pulse", func() bool {

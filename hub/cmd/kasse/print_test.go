@@ -94,7 +94,7 @@ func TestReceiptPrintsOnce(t *testing.T) {
 	}
 	// A no-sale opening kicks the drawer, without paper.
 	kicks, cuts := prn.Kicks(2), prn.Cuts()
-	if _, err := c.do("POST", "/drawer/open", "nosale-1", map[string]string{"reason": "nosale"}, nil); err != nil {
+	if _, err := c.do("POST", "/drawer/open", "nosale-1", map[string]any{"reason": "nosale", "override": map[string]string{"employee": "1002", "pin": "2345"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wait("the no-sale kick", func(s printertest.Snapshot) bool { return s.Kicks[0] > kicks })
