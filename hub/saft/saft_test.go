@@ -117,7 +117,7 @@ func (s *shop) card(sale, attempt string, amount money.Øre) {
 func day(t *testing.T) *shop {
 	s := newShop(t)
 	s.login("K1", "E1")
-	s.do(ledger.CmdDrawerOpen, map[string]string{"reason": "nosale"})
+	s.do(ledger.CmdDrawerOpen, map[string]string{"reason": "nosale", "approvedBy": "E2"})
 	s.do(ledger.CmdDrawerState, map[string]bool{"open": true})
 	s.do(ledger.CmdDrawerState, map[string]bool{"open": false})
 	s.do(ledger.CmdPriceLookup, map[string]string{"sku": "SÅPE"})
