@@ -1,53 +1,30 @@
 package receipt
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"flag"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/kasse/kasse/drivers/printer"
 	"github.com/kasse/kasse/drivers/printer/printertest"
 	"github.com/kasse/kasse/hub/ledger"
+	"github.com/kasse/kasse/hub/ledger/ledgertest"
 	"github.com/kasse/kasse/hub/money"
-	"github.com/kasse/kasse/replicate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// shop applies real commands to a real ledger and returns completed sales.
-type shop struct {
-	t     *testing.T
-	l     *ledger.Ledger
-	index uint64
-	now   time.Time
-}
+// shop is a real ledger (see ledgertest) with the receipts' shop set up.
+type shop struct{ *ledgertest.Shop }
 
 func newShop(t *testing.T) *shop {
-	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	keys, _ := ledger.OpenKeyring(t.TempDir())
-	pk, _ := rsa.GenerateKey(rand.Reader, ledger.KeyBits)
-	pub, _ := keys.Add(1, pk)
-	l, err := ledger.Open(db, keys, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &shop{t: t, l: l, now: time.Date(2026, 11, 27, 14, 5, 0, 0, time.UTC)}
+	s := &shop{ledgertest.New(t, time.Date(2026, 11, 27, 14, 5, 0, 0, time.UTC))}
+	s.Register = "K1"
 	s.do(ledger.CmdShopSetup, ledger.Shop{Name: "Bakeriet på hjørnet", Address: "Storgata 12, 0155 Oslo", OrgNr: "912345678", VAT: true})
-	s.do(ledger.CmdKeyInstall, pub)
 	s.do(ledger.CmdRegisterPut, ledger.Register{ID: "K1", Name: "Disk"})
 	s.do(ledger.CmdItemPut, map[string]any{"items": []ledger.Item{
 		{SKU: "MELK", Name: "Lettmelk 1 l", Price: 2190, Rate: money.Rate15, Unit: ledger.UnitPiece, Active: true},
@@ -58,36 +35,21 @@ func newShop(t *testing.T) *shop {
 	return s
 }
 
-func (s *shop) do(typ string, body any) json.RawMessage {
-	s.t.Helper()
-	env, err := ledger.NewEnvelope(typ, s.now, body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	env.Register = "K1"
-	data, _ := env.Encode()
-	s.index++
-	s.now = s.now.Add(7 * time.Second)
-	res := s.l.Apply([]replicate.Entry{{Index: s.index, Data: data}})[0].(ledger.Result)
-	if res.Err != nil || res.Reject != nil {
-		s.t.Fatalf("%s: %v %v", typ, res.Err, res.Reject)
-	}
-	return res.Value
-}
+func (s *shop) do(typ string, body any) json.RawMessage { return s.Do(typ, body) }
 
 func (s *shop) sale(id string, cmds func()) *ledger.Sale {
 	s.do(ledger.CmdSaleOpen, map[string]string{"sale": id})
 	cmds()
-	sl, err := s.l.Sale(id)
+	sl, err := s.L.Sale(id)
 	if err != nil {
-		s.t.Fatal(err)
+		s.T.Fatal(err)
 	}
 	return sl
 }
 
 func (s *shop) data(sl *ledger.Sale, copy bool) Data {
-	shop, _ := s.l.Shop()
-	reg, _ := s.l.Register("K1")
+	shop, _ := s.L.Shop()
+	reg, _ := s.L.Register("K1")
 	return Data{Shop: *shop, Register: *reg, Sale: sl, Seller: "Kari Nordmann", Copy: copy}
 }
 
@@ -135,7 +97,7 @@ func TestReceipts(t *testing.T) {
 	s.do(ledger.CmdReturnOpen, ledger.ReturnOpen{Return: "R-1", Original: "S-CASH"})
 	s.do(ledger.CmdReturnAdd, ledger.ReturnAdd{Return: "R-1", Line: 1, Qty: 2})
 	s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "R-1", Method: "cash"})
-	ret, err := s.l.Sale("R-1")
+	ret, err := s.L.Sale("R-1")
 	if err != nil {
 		t.Fatal(err)
 	}

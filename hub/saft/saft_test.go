@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
@@ -14,7 +13,6 @@ import (
 	"encoding/xml"
 	"flag"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,53 +22,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/kasse/kasse/hub/ledger"
+	"github.com/kasse/kasse/hub/ledger/ledgertest"
 	"github.com/kasse/kasse/hub/money"
-	"github.com/kasse/kasse/replicate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 const schemaPath = "../../../shared/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd"
 
-// shop applies real commands to a real ledger on Badger.
-type shop struct {
-	t     *testing.T
-	l     *ledger.Ledger
-	index uint64
-	now   time.Time
-	reg   string
-	emp   string
-}
+// shop is a real ledger (see ledgertest) with the export's shop set up.
+type shop struct{ *ledgertest.Shop }
 
 func newShop(t *testing.T) *shop {
-	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	keys, err := ledger.OpenKeyring(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := rsa.GenerateKey(rand.Reader, ledger.KeyBits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := keys.Add(1, pk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := ledger.Open(db, keys, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 06:55 UTC on 27 November 2026 is 07:55 in Oslo.
-	s := &shop{t: t, l: l, now: time.Date(2026, 11, 27, 6, 55, 0, 0, time.UTC), reg: "K1"}
+	s := &shop{ledgertest.New(t, time.Date(2026, 11, 27, 6, 55, 0, 0, time.UTC))}
+	s.Register = "K1"
 	s.do(ledger.CmdShopSetup, ledger.Shop{Name: "Bakeriet på hjørnet", Address: "Storgata 12, 0155 Oslo", OrgNr: "912345678", VAT: true})
-	s.do(ledger.CmdKeyInstall, pub)
 	s.do(ledger.CmdRegisterPut, ledger.Register{ID: "K1", Name: "Disk"})
 	s.do(ledger.CmdRegisterPut, ledger.Register{ID: "K2", Name: "Kafé"})
 	s.do(ledger.CmdEmployeePut, ledger.Employee{ID: "E1", Name: "Kari Nordmann", Role: ledger.RoleCashier, Active: true})
@@ -85,25 +53,10 @@ func newShop(t *testing.T) *shop {
 	return s
 }
 
-func (s *shop) do(typ string, body any) json.RawMessage {
-	s.t.Helper()
-	env, err := ledger.NewEnvelope(typ, s.now, body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	env.Register, env.Employee = s.reg, s.emp
-	data, _ := env.Encode()
-	s.index++
-	s.now = s.now.Add(7 * time.Second)
-	res := s.l.Apply([]replicate.Entry{{Index: s.index, Data: data}})[0].(ledger.Result)
-	if res.Err != nil || res.Reject != nil {
-		s.t.Fatalf("%s: %v %v", typ, res.Err, res.Reject)
-	}
-	return res.Value
-}
+func (s *shop) do(typ string, body any) json.RawMessage { return s.Do(typ, body) }
 
 func (s *shop) login(reg, emp string) {
-	s.reg, s.emp = reg, emp // the till names the employee on the login itself
+	s.Register, s.Employee = reg, emp // the till names the employee on the login itself
 	s.do(ledger.CmdLogin, map[string]string{"employee": emp})
 }
 
@@ -140,7 +93,7 @@ func day(t *testing.T) *shop {
 	s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-CARD", SKU: "MELK", Qty: 2})
 	s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-CARD", SKU: "SÅPE", Qty: 1})
 	s.do(ledger.CmdSaleDisc, ledger.SaleDiscount{Sale: "S-CARD", Discount: ledger.Discount{Amount: 1000, Reason: "stamkunde"}})
-	sl, err := s.l.Sale("S-CARD")
+	sl, err := s.L.Sale("S-CARD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +116,14 @@ func day(t *testing.T) *shop {
 	s.do(ledger.CmdLogout, nil)
 
 	// The café register: its own chain.
-	s.emp = ""
+	s.Employee = ""
 	s.login("K2", "E2")
 	s.do(ledger.CmdSaleOpen, map[string]string{"sale": "S-KAFE"})
 	s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-KAFE", SKU: "KAFFE", Qty: 2})
 	s.card("S-KAFE", "P2", 7000)
 
 	// The next day is outside the period.
-	s.now = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	s.Now = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	s.do(ledger.CmdSaleOpen, map[string]string{"sale": "S-NEXT"})
 	s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-NEXT", SKU: "KAFFE", Qty: 1})
 	s.card("S-NEXT", "P3", 3500)
@@ -182,7 +135,7 @@ func export(t *testing.T, s *shop) []byte {
 	d := time.Date(2026, 11, 27, 0, 0, 0, 0, ledger.Oslo)
 	var buf bytes.Buffer
 	var calls int
-	err := Export(context.Background(), &buf, s.l, Params{
+	err := Export(context.Background(), &buf, s.L, Params{
 		From: d, To: d, Created: time.Date(2026, 11, 28, 10, 0, 0, 0, ledger.Oslo),
 		SoftwareVersion: "1.0.0-test", Progress: func(uint64) { calls++ },
 	})
@@ -197,7 +150,7 @@ func export(t *testing.T, s *shop) []byte {
 
 func TestExport(t *testing.T) {
 	s := day(t)
-	if _, err := s.l.Verify(); err != nil {
+	if _, err := s.L.Verify(); err != nil {
 		t.Fatal(err)
 	}
 	out := export(t, s)
@@ -207,7 +160,7 @@ func TestExport(t *testing.T) {
 	}
 
 	t.Run("schema", func(t *testing.T) { validate(t, path) })
-	t.Run("signatures", func(t *testing.T) { verifySignatures(t, s.l, out) })
+	t.Run("signatures", func(t *testing.T) { verifySignatures(t, s.L, out) })
 	t.Run("golden", func(t *testing.T) { golden(t, "day.xml", out) })
 	t.Run("content", func(t *testing.T) {
 		text := string(out)
@@ -237,7 +190,7 @@ func TestEmptyPeriod(t *testing.T) {
 	s := newShop(t)
 	d := time.Date(2027, 1, 1, 0, 0, 0, 0, ledger.Oslo)
 	var buf bytes.Buffer
-	if err := Export(context.Background(), &buf, s.l, Params{From: d, To: d, Created: d, SoftwareVersion: "x"}); err != nil {
+	if err := Export(context.Background(), &buf, s.L, Params{From: d, To: d, Created: d, SoftwareVersion: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "empty.xml")
@@ -253,7 +206,7 @@ func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	d := time.Date(2026, 11, 27, 0, 0, 0, 0, ledger.Oslo)
-	err := Export(ctx, io.Discard, s.l, Params{From: d, To: d})
+	err := Export(ctx, io.Discard, s.L, Params{From: d, To: d})
 	if err != context.Canceled {
 		t.Errorf("Export with a cancelled context: %v", err)
 	}
