@@ -104,11 +104,7 @@ func (a *applyCtx) addAction(act Action) error {
 }
 
 func applyReceiptCopy(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[saleRef](env)
-	if err != nil {
-		return nil, err
-	}
-	s, err := a.sale(req.Sale)
+	s, err := a.namedSale(env)
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,15 @@ func (a *applyCtx) sale(id string) (*Sale, error) {
 	return &c, nil
 }
 
+// namedSale loads the sale a command's body names, in whatever state.
+func (a *applyCtx) namedSale(env *Envelope) (*Sale, error) {
+	req, err := body[saleRef](env)
+	if err != nil {
+		return nil, err
+	}
+	return a.sale(req.Sale)
+}
+
 // openSale loads a sale this register may change.
 func (a *applyCtx) openSale(id string) (*Sale, error) {
 	s, err := a.sale(id)
@@ -424,11 +433,7 @@ func applySalePark(a *applyCtx, env *Envelope) (any, error) {
 }
 
 func applySaleResume(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[saleRef](env)
-	if err != nil {
-		return nil, err
-	}
-	s, err := a.sale(req.Sale)
+	s, err := a.namedSale(env)
 	if err != nil {
 		return nil, err
 	}
@@ -447,11 +452,7 @@ func applySaleResume(a *applyCtx, env *Envelope) (any, error) {
 }
 
 func applySaleVoid(a *applyCtx, env *Envelope) (any, error) {
-	req, err := body[saleRef](env)
-	if err != nil {
-		return nil, err
-	}
-	s, err := a.sale(req.Sale)
+	s, err := a.namedSale(env)
 	if err != nil {
 		return nil, err
 	}
