@@ -66,10 +66,22 @@ const (
 	EvOther       = 13999
 )
 
-var handlers map[string]handler
+// handlers maps command types to their apply functions. A file that adds
+// commands registers them in its own init with addHandlers, so features
+// stay in their own files.
+var handlers = map[string]handler{}
+
+func addHandlers(m map[string]handler) {
+	for k, h := range m {
+		if _, dup := handlers[k]; dup {
+			panic("ledger: command type registered twice: " + k)
+		}
+		handlers[k] = h
+	}
+}
 
 func init() {
-	handlers = map[string]handler{
+	addHandlers(map[string]handler{
 		CmdShopSetup: applyShopSetup, CmdKeyInstall: applyKeyInstall,
 		CmdRegisterPut: applyRegisterPut, CmdEmployeePut: applyEmployeePut,
 		CmdItemPut: applyItemPut, CmdStockAdjust: applyStockAdjust,
@@ -81,7 +93,7 @@ func init() {
 		CmdPayCash: applyPayCash, CmdPayStart: applyPayStart, CmdPayResult: applyPayResult,
 		CmdReceiptCopy: applyReceiptCopy, CmdActionDone: applyActionDone, CmdDrawerState: applyDrawerState,
 		CmdReturnOpen: applyReturnOpen, CmdReturnAdd: applyReturnAdd, CmdReturnRefund: applyReturnRefund,
-	}
+	})
 }
 
 // body decodes a command's body; a body that does not decode is refused.
