@@ -47,7 +47,11 @@ const (
 // the wall clock: a hub catching up days later must answer as the others did.
 const (
 	idemTTL   = 48 * time.Hour
-	idemPrune = 8 // records pruned per command at most: more than one is made
+	// Every idemEvery-th Raft index prunes up to idemPrune records: more
+	// than the commands in between can make, and one iterator instead of
+	// one per command. By index, so every hub prunes at the same commands.
+	idemEvery = 32
+	idemPrune = 8 * idemEvery
 )
 
 // Oslo is where receipts, the journal and exports tell time.
@@ -82,6 +86,10 @@ type Ledger struct {
 	// sales holds decoded open and parked sales for Apply (its goroutine
 	// only). Readers go to Badger.
 	sales map[string]*Sale
+	// inflight is closed when the last Apply's commit has reached the disk
+	// (Apply's goroutine only); commitErr is that commit's failure.
+	inflight  chan struct{}
+	commitErr atomic.Pointer[error]
 
 	mu      sync.Mutex
 	waiters []chan struct{} // closed on every Apply
@@ -177,6 +185,9 @@ func (l *Ledger) Apply(entries []replicate.Entry) []any {
 		}
 		return out
 	}
+	if err := l.settle(); err != nil {
+		return fail(0, err)
+	}
 	if err := l.Halted(); err != nil {
 		return fail(0, err)
 	}
@@ -201,11 +212,19 @@ func (l *Ledger) Apply(entries []replicate.Entry) []any {
 		out[i] = res
 	}
 	if b.count > 0 {
-		if err := b.commit(); err != nil {
-			l.halt(err)
-			_ = l.load()
-			return fail(0, l.Halted())
-		}
+		// The answers go out while the commit is on its way to the disk: the
+		// commands are already durable in the Raft log, a crash before this
+		// commit lands replays them, and any read waits for it (Badger's
+		// read timestamps). The next Apply waits for it before it starts.
+		done := make(chan struct{})
+		l.inflight = done
+		b.txn.CommitWith(func(err error) {
+			if err != nil {
+				err = fmt.Errorf("commit applied state: %w", err)
+				l.commitErr.Store(&err)
+			}
+			close(done)
+		})
 	}
 	l.tip = t
 	for id, sl := range b.flushed {
@@ -320,8 +339,10 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 		b.set(pfxIdem+env.Key, rec)
 		b.set(idemTimeKey(env.Time, env.Key), nil)
 	}
-	if err := pruneIdem(b, env.Time.Add(-idemTTL)); err != nil {
-		return res, err
+	if e.Index%idemEvery == 0 {
+		if err := pruneIdem(b, env.Time.Add(-idemTTL)); err != nil {
+			return res, err
+		}
 	}
 	if err := t.save(b); err != nil {
 		return res, err
@@ -368,6 +389,9 @@ func (t *tip) save(b *batch) error {
 // Snapshot captures the whole state as of now; it is written while Apply
 // goes on.
 func (l *Ledger) Snapshot() (replicate.Snapshot, error) {
+	if err := l.settle(); err != nil {
+		return nil, err
+	}
 	if err := l.Halted(); err != nil {
 		// A halted ledger is behind its log: a snapshot now would let Raft
 		// compact away the entries it still has to apply.
@@ -378,6 +402,8 @@ func (l *Ledger) Snapshot() (replicate.Snapshot, error) {
 
 // Restore replaces the state with a snapshot's.
 func (l *Ledger) Restore(r io.Reader) error {
+	_ = l.settle() // a failed commit is moot: the snapshot replaces the state
+	l.commitErr.Store(nil)
 	if err := replicate.RestorePrefix(l.db, []byte(Prefix), r); err != nil {
 		return fmt.Errorf("restore ledger: %w", err)
 	}
@@ -385,6 +411,25 @@ func (l *Ledger) Restore(r io.Reader) error {
 		return fmt.Errorf("restore ledger: %w", err)
 	}
 	l.notify(nil)
+	return nil
+}
+
+// settle waits for the last Apply's commit. If it failed, the ledger halts
+// and reloads what is on disk: the Raft log still holds the commands, and
+// they are applied again once the cause is fixed and the hub restarts.
+func (l *Ledger) settle() error {
+	if l.inflight == nil {
+		return nil
+	}
+	<-l.inflight
+	l.inflight = nil
+	if p := l.commitErr.Load(); p != nil {
+		if l.Halted() == nil {
+			l.halt(*p)
+			_ = l.load()
+		}
+		return l.Halted()
+	}
 	return nil
 }
 

@@ -523,6 +523,9 @@ func TestIdempotencyPrunedByCommandTime(t *testing.T) {
 	f.ok(CmdSaleAdd, "old", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
 	f.now = f.now.Add(49 * time.Hour)
 	f.ok(CmdSaleAdd, "new", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
+	for range idemEvery { // pruning comes every idemEvery commands
+		f.ok(CmdPriceLookup, "", lookupReq{SKU: "MELK"})
+	}
 	if r := f.apply(CmdSaleAdd, "new", SaleAdd{Sale: id, SKU: "MELK", Qty: 1}); !r.Replay {
 		t.Error("a fresh key was forgotten")
 	}
