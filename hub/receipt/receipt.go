@@ -189,7 +189,8 @@ func Build(d Data) (*Layout, error) {
 		add("KOPI", "", Heading)
 	}
 	if s.Training {
-		add("Treningskvittering - ikke salg", "", Heading)
+		add("Treningskvittering", "", Heading)
+		add("IKKE SALGSKVITTERING", "", Center)
 	}
 	add("Takk for handelen!", "", Center)
 	return l, nil
