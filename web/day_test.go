@@ -357,3 +357,69 @@ func verifyXML(t *testing.T, l *ledger.Ledger, doc []byte) int {
 	}
 	return n
 }
+
+// TestDayAPI checks the day's endpoints' answers to bad and awkward
+// requests, and that a blind drawer session hides what it expects.
+func TestDayAPI(t *testing.T) {
+	s := newStack(t)
+	d := &day{t: t, s: s, tok: tokenK2}
+	// Not logged in yet.
+	for _, c := range []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"session without login", "POST", "/api/v1/drawer/sessions", `{"float":1000}`, 422, "not_logged_in"},
+		{"X without login", "POST", "/api/v1/reports/x", "", 422, "not_logged_in"},
+		{"training without login", "POST", "/api/v1/training", `{"on":true}`, 422, "not_logged_in"},
+		{"clock in wrong PIN", "POST", "/api/v1/clock/in", `{"employee":"1001","pin":"0000"}`, 401, "wrong_pin"},
+		{"clock out not in", "POST", "/api/v1/clock/out", `{"employee":"1001","pin":"1234"}`, 422, "not_clocked_in"},
+		{"hours of nobody", "GET", "/api/v1/clock/9999", "", 422, "unknown_employee"},
+		{"hours bad date", "GET", "/api/v1/clock/1001?from=27.11.2026", "", 400, "bad_date"},
+		{"no session", "GET", "/api/v1/drawer/session", "", 404, "no_session"},
+		{"report not a number", "GET", "/api/v1/reports/abc", "", 400, "bad_report"},
+		{"report not there", "GET", "/api/v1/reports/999999", "", 404, "not_found"},
+		{"report unknown field", "POST", "/api/v1/reports/x", `{"kind":"Z"}`, 400, "bad_json"},
+		{"float as text", "POST", "/api/v1/drawer/sessions", `{"float":"1000"}`, 400, "bad_json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var e apiErr
+			json.Unmarshal(d.do(c.method, c.path, c.status, c.body), &e)
+			if e.Code != c.code || e.Message == "" {
+				t.Errorf("got %+v, want %s with a message", e, c.code)
+			}
+		})
+	}
+	d.do("POST", "/api/v1/login", 200, `{"employee":"1001","pin":"1234"}`)
+	d.do("POST", "/api/v1/drawer/sessions", 422, `{"float":-1}`)
+	d.do("POST", "/api/v1/drawer/sessions", 422, `{"float":1000,"registers":["K9"]}`)
+	var sess ledger.DrawerSession
+	json.Unmarshal(d.do("POST", "/api/v1/drawer/sessions", 201, `{"float":50000,"blind":true}`), &sess)
+	var got struct {
+		Session  ledger.DrawerSession `json:"session"`
+		Expected map[string]money.Øre `json:"expected"`
+	}
+	json.Unmarshal(d.do("GET", "/api/v1/drawer/session", 200, ""), &got)
+	if got.Session.ID != sess.ID || got.Expected != nil {
+		t.Errorf("a blind session shows %v to the register", got.Expected)
+	}
+	// K1 joins K2's session and sells into it.
+	k1 := &day{t: t, s: s, tok: tokenK1, n: 1000}
+	k1.do("POST", "/api/v1/drawer/sessions/"+sess.ID+"/join", 422, "") // not logged in
+	k1.do("POST", "/api/v1/login", 200, `{"employee":"1002","pin":"2345"}`)
+	k1.do("POST", "/api/v1/drawer/sessions/"+sess.ID+"/join", 200, "")
+	sale := k1.sale(`{"sku":"1701"}`)
+	k1.do("POST", "/api/v1/sales/"+sale+"/payments", 200, `{"method":"cash","amount":4000}`)
+	k1.do("POST", "/api/v1/drawer/cash", 200, `{"kind":"out","amount":1000,"reason":"porto"}`) // a supervisor may
+	d.do("POST", "/api/v1/drawer/cash", 403, `{"kind":"out","amount":1000,"reason":"porto"}`)  // a cashier may not
+	d.do("POST", "/api/v1/drawer/cash", 401, `{"kind":"out","amount":1000,"reason":"porto","override":{"employee":"1002","pin":"1111"}}`)
+	d.do("POST", "/api/v1/training", 200, `{"on":true}`)
+	d.do("POST", "/api/v1/training", 422, `{"on":true}`)
+	d.do("POST", "/api/v1/training", 200, `{"on":false}`)
+	// Blind count: 500,00 + 40,00 − 10,00 = 530,00 expected; 530,00 counted.
+	var counted ledger.DrawerSession
+	json.Unmarshal(d.do("POST", "/api/v1/drawer/count", 200, `{"counted":{"cash":53000},"note":"blind"}`), &counted)
+	if counted.Count == nil || counted.Count.Expected["cash"] != 53000 || counted.Count.Total != 0 || !slices.Equal(counted.Registers, []string{"K2", "K1"}) {
+		t.Errorf("blind count: %+v", counted)
+	}
+}
