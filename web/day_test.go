@@ -117,7 +117,7 @@ func TestCashiersDay(t *testing.T) {
 	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"in","amount":100,"reason":"veksel"}`) // no session yet
 	var sess ledger.DrawerSession
 	json.Unmarshal(d.do("POST", "/api/v1/drawer/sessions", 201, `{"float":150000}`), &sess) // float 1 500,00
-	d.do("POST", "/api/v1/drawer/sessions", 422, `{"float":150000}`)                         // one session per register
+	d.do("POST", "/api/v1/drawer/sessions", 422, `{"float":150000}`)                        // one session per register
 
 	// A: 2 × Lettmelk 21,90 (15 %) + Oppvaskmiddel 39,90 (25 %) = 83,70;
 	// 100,00 cash → pays 84,00 (rounding +0,30), change 16,00.
@@ -192,8 +192,8 @@ func TestCashiersDay(t *testing.T) {
 	json.Unmarshal(d.do("POST", "/api/v1/returns", 201, `{"original":"`+a+`"}`), &ret)
 	d.do("POST", "/api/v1/returns/"+ret.ID+"/lines", 200, `{"line":1,"qty":1}`)
 	d.do("POST", "/api/v1/returns/"+ret.ID+"/refund", 200, `{"method":"cash"}`)
-	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":50000,"reason":""}`)         // a reason is needed
-	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":500000,"reason":"bank"}`)    // more than the drawer holds
+	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":50000,"reason":""}`)      // a reason is needed
+	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":500000,"reason":"bank"}`) // more than the drawer holds
 	d.do("POST", "/api/v1/drawer/cash", 200, `{"kind":"bankdrop","amount":50000,"reason":"til banken"}`)
 
 	// Expected cash: 1 500,00 + 84,00 + 66,00 − 22,00 − 500,00 = 1 128,00;
