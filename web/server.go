@@ -103,6 +103,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/returns/:id/refund", s.refund)
 	api.GET("/journal", s.journal)
 	api.GET("/events", s.events)
+	s.dayRoutes(api) // day.go
 	return s
 }
 

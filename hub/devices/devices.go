@@ -26,6 +26,7 @@ import (
 	"github.com/kasse/kasse/drivers/scanner"
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/receipt"
+	"github.com/kasse/kasse/hub/report"
 	"github.com/kasse/kasse/hub/till"
 )
 
@@ -286,6 +287,13 @@ func (s *Service) sweep(ctx context.Context) {
 func (s *Service) render(a ledger.Action, pr *Printer) ([]byte, error) {
 	if a.Kind == ledger.ActDrawer {
 		return printer.NewDoc(pr.Print.CodePage, pr.Print.Columns).Kick(printer.Pin2, 100*time.Millisecond, 200*time.Millisecond).Bytes()
+	}
+	if a.Kind == ledger.ActReport {
+		_, l, err := report.ForEntry(s.l, a.Report)
+		if err != nil {
+			return nil, err
+		}
+		return l.ESCPOS(receipt.Print{CodePage: pr.Print.CodePage, Columns: pr.Print.Columns})
 	}
 	l, err := receipt.ForSale(s.l, a.Sale, a.Kind == ledger.ActCopy)
 	if err != nil {

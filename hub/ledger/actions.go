@@ -14,8 +14,9 @@ type Action struct {
 	Kind     string    `json:"kind"`
 	Register string    `json:"register"`
 	Sale     string    `json:"sale"`
-	Kick     bool      `json:"kick,omitempty"` // open the drawer after printing
-	Status   string    `json:"status"`         // pending, done, failed
+	Report   uint64    `json:"report,omitempty"` // ActReport: the report's journal entry
+	Kick     bool      `json:"kick,omitempty"`   // open the drawer after printing
+	Status   string    `json:"status"`           // pending, done, failed
 	Created  time.Time `json:"created"`
 	Index    uint64    `json:"index"` // Raft index of the command that made it: the order to carry it out in
 	Message  string    `json:"message,omitempty"`

@@ -251,6 +251,9 @@ func applySaleOpen(a *applyCtx, env *Envelope) (any, error) {
 		return nil, err
 	}
 	s := &Sale{ID: req.Sale, Register: env.Register, Employee: env.Employee, Status: SaleOpen, Opened: env.Time, Lines: []Line{}}
+	if s.Training, err = a.training(); err != nil {
+		return nil, err
+	}
 	if _, err := a.journal("sale.open", 0, s.ID, nil); err != nil {
 		return nil, err
 	}
@@ -637,7 +640,7 @@ func (a *applyCtx) complete(s *Sale) error {
 		back = -1 // a return puts the goods back
 	}
 	for _, l := range s.Lines {
-		if !l.Removed {
+		if !l.Removed && !s.Training { // training moves no goods
 			if _, err := a.moveStock(l.SKU, -back*l.Qty); err != nil {
 				return err
 			}

@@ -20,6 +20,10 @@
 //     Norwegian cash register regulation asks (RSA-SHA1 over
 //     "previous;date;time;nr;amountIn;amountEx", first previous "0"), with
 //     the key version recorded. Verify checks all of it.
+//   - Reports from counters. Every journal entry is tallied, inside Apply,
+//     into its register's counters since the last Z report and its grand
+//     totals (tally.go), so an X or Z report reads one record however long
+//     the day was, and every hub reports the same figures.
 //
 // Money is integer øre (package money); dates and times in the journal are
 // Europe/Oslo local beside the UTC instant.

@@ -103,7 +103,7 @@ func (a *applyCtx) appendEntry(e *Entry) error {
 	v := append(body[:len(body)-1:len(body)-1], `,"hash":"`+e.Hash+`"}`...)
 	a.b.set(journalKey(e.Seq), v)
 	a.tip.Seq, a.tip.Hash = e.Seq, e.Hash
-	return nil
+	return a.tally(e) // the reports' running counters (tally.go)
 }
 
 // journal appends an entry of type typ with event code ev and data.

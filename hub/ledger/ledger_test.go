@@ -22,7 +22,7 @@ import (
 // fixture is a ledger on a real Badger in a temp dir, fed commands the way
 // Raft would: one index after the other.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	db    *badger.DB
 	l     *Ledger
 	keys  *Keyring
@@ -32,7 +32,7 @@ type fixture struct {
 	n     int
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil).WithSyncWrites(false))
 	if err != nil {
@@ -76,7 +76,7 @@ var (
 )
 
 // testKey is one signing key for all fixtures (making one takes a while).
-func testKey(t *testing.T) *rsa.PrivateKey {
+func testKey(t testing.TB) *rsa.PrivateKey {
 	keyOnce.Do(func() {
 		var err error
 		if key, err = rsa.GenerateKey(rand.Reader, KeyBits); err != nil {
@@ -137,7 +137,7 @@ func (f *fixture) open() string {
 	return id
 }
 
-func saleOf(t *testing.T, r Result) *Sale {
+func saleOf(t testing.TB, r Result) *Sale {
 	t.Helper()
 	var v struct {
 		*Sale

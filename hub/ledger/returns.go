@@ -48,13 +48,16 @@ func applyReturnOpen(a *applyCtx, env *Envelope) (any, error) {
 	if _, err := a.register(); err != nil {
 		return nil, err
 	}
+	if err := a.sameMode(orig); err != nil {
+		return nil, err
+	}
 	if err := a.drawerShut(); err != nil {
 		return nil, err
 	}
 	if _, err := a.b.get(pfxSale + req.Return); err == nil {
 		return nil, reject("sale_exists", "return %s exists", req.Return)
 	}
-	r := &Sale{ID: req.Return, Kind: KindReturn, Original: orig.ID, Register: env.Register, Employee: env.Employee, Status: SaleOpen, Opened: env.Time, Lines: []Line{}}
+	r := &Sale{ID: req.Return, Kind: KindReturn, Original: orig.ID, Register: env.Register, Employee: env.Employee, Status: SaleOpen, Opened: env.Time, Lines: []Line{}, Training: orig.Training}
 	if _, err := a.journal("return.open", 0, r.ID, map[string]any{"original": orig.ID, "receipt": orig.Receipt.No}); err != nil {
 		return nil, err
 	}

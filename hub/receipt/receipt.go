@@ -9,7 +9,9 @@
 // the total, cash rounding, VAT per rate with the taxable amount and the
 // tax-free sales apart, each payment (card payments with the terminal's
 // transaction id), change, and a code that finds the sale again. A copy is
-// marked "KOPI" at the top and bottom.
+// marked "KOPI" at the top and bottom. A sale made in training mode is headed
+// "Treningskvittering", says it is no sales receipt, and says so again at
+// the bottom.
 package receipt
 
 import (
@@ -70,7 +72,10 @@ func Build(d Data) (*Layout, error) {
 		add("KOPI", "", Heading)
 	}
 	ret := s.Kind == ledger.KindReturn
-	if ret {
+	if s.Training {
+		add("Treningskvittering", "", Heading)
+		add("IKKE SALGSKVITTERING", "", Center)
+	} else if ret {
 		add("Returkvittering", "", Heading)
 	} else {
 		add("Salgskvittering", "", Heading)
@@ -182,6 +187,10 @@ func Build(d Data) (*Layout, error) {
 	add("", "", Rule)
 	if d.Copy {
 		add("KOPI", "", Heading)
+	}
+	if s.Training {
+		add("Treningskvittering", "", Heading)
+		add("IKKE SALGSKVITTERING", "", Center)
 	}
 	add("Takk for handelen!", "", Center)
 	return l, nil

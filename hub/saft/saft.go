@@ -737,6 +737,17 @@ func eventText(e *ledger.Entry) string {
 		if r, ok := d["reason"].(string); ok {
 			return "reason " + r
 		}
+	case "drawer.float":
+		return fmt.Sprintf("transType %v cash declaration; float %s; session %v", d["transType"], amount("float"), d["session"])
+	case "cash.in", "cash.out":
+		return fmt.Sprintf("transType %v; %v %s; reason %v; session %v", d["transType"], d["kind"], amount("amount"), d["reason"], d["session"])
+	case "drawer.count":
+		return fmt.Sprintf("transType %v cash difference %s; session %v", d["transType"], amount("total"), d["session"])
+	case "report.x", "report.z":
+		// The whole report is in the journal entry; the export names it.
+		return fmt.Sprintf("%v report %v; journal %v; total cash sales %s", d["kind"], d["no"], d["journal"], amount("totalCashSales"))
+	case "training.receipt":
+		return fmt.Sprintf("training %v; amount %s", d["kind"], amount("amount"))
 	}
 	return e.Type
 }
