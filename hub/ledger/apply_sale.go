@@ -530,8 +530,8 @@ func applyPayStart(a *applyCtx, env *Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.Attempt == "" || req.Method != "card" {
-		return nil, reject("bad_request", "a card payment needs an attempt id")
+	if req.Attempt == "" || (req.Method != MethodCard && req.Method != MethodMobile) {
+		return nil, reject("bad_request", "a card or mobile payment needs an attempt id")
 	}
 	s, err := a.openSale(req.Sale)
 	if err != nil {
@@ -580,11 +580,8 @@ func applyPayResult(a *applyCtx, env *Envelope) (any, error) {
 	o := req.Outcome
 	switch o.Status {
 	case AttemptApproved:
-		if o.Authorized < 1 || o.Authorized > at.Amount {
-			return nil, reject("bad_outcome", "authorised amount %s is outside the attempt's %s", money.Kr(o.Authorized), money.Kr(at.Amount))
-		}
-		if o.Card == nil || o.Card.TerminalTx == "" {
-			return nil, reject("bad_outcome", "an approval needs the terminal's transaction id")
+		if err := checkApproval(at, &o); err != nil {
+			return nil, err
 		}
 	case AttemptDeclined, AttemptFailed:
 	default:
@@ -594,8 +591,11 @@ func applyPayResult(a *applyCtx, env *Envelope) (any, error) {
 	s.Pending = slices.DeleteFunc(s.Pending, func(id string) bool { return id == at.ID })
 	a.b.del(pfxPending + at.ID)
 	if o.Status == AttemptApproved {
-		s.Payments = append(s.Payments, Payment{Method: at.Method, Amount: o.Authorized, Attempt: at.ID, Card: o.Card})
+		s.Payments = append(s.Payments, paymentOf(at, &o))
 		s.Recompute()
+		if err := a.markReversed(at); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := a.journal("payment.result", 0, s.ID, at); err != nil {
 		return nil, err
@@ -603,7 +603,7 @@ func applyPayResult(a *applyCtx, env *Envelope) (any, error) {
 	if err := a.put(pfxAttempt+at.ID, at); err != nil {
 		return nil, err
 	}
-	if s.Status == SaleOpen && s.Totals.Due <= 0 && o.Status == AttemptApproved {
+	if s.Status == SaleOpen && settled(s) && o.Status == AttemptApproved {
 		if err := a.complete(s); err != nil {
 			return nil, err
 		}
@@ -637,7 +637,7 @@ func (a *applyCtx) complete(s *Sale) error {
 		back = -1 // a return puts the goods back
 	}
 	for _, l := range s.Lines {
-		if !l.Removed {
+		if !l.Removed && l.Voucher == "" {
 			if _, err := a.moveStock(l.SKU, -back*l.Qty); err != nil {
 				return err
 			}
@@ -652,6 +652,9 @@ func (a *applyCtx) complete(s *Sale) error {
 		return err
 	}
 	if err := a.appendEntry(e); err != nil {
+		return err
+	}
+	if err := a.completed(s); err != nil {
 		return err
 	}
 	cash := slices.ContainsFunc(s.Payments, func(p Payment) bool { return p.Method == "cash" })

@@ -12,22 +12,30 @@ const (
 )
 
 // ReturnOpen starts a return of items from a completed sale.
+// Original "" is a return without a receipt: it needs PermNoReceipt (the
+// employee's, or ApprovedBy's, a supervisor who approved with their PIN).
 type ReturnOpen struct {
-	Return   string `json:"return"`
-	Original string `json:"original"`
+	Return     string `json:"return"`
+	Original   string `json:"original"`
+	ApprovedBy string `json:"approvedBy,omitempty"`
 }
 
-// ReturnAdd takes back qty of an original line (grams for weighed lines).
+// ReturnAdd takes back qty of an original line (grams for weighed lines),
+// or, on a return without a receipt, qty of item SKU at today's price.
 type ReturnAdd struct {
 	Return string `json:"return"`
-	Line   int    `json:"line"`
+	Line   int    `json:"line,omitempty"`
+	SKU    string `json:"sku,omitempty"`
 	Qty    int64  `json:"qty"`
 }
 
-// ReturnRefund pays a return back; only cash so far.
+// ReturnRefund pays a return back in cash, or with a new credit note
+// (Voucher is its number). Refunds to a card or a mobile app go through
+// refund.start and pay.result instead.
 type ReturnRefund struct {
-	Return string `json:"return"`
-	Method string `json:"method"`
+	Return  string `json:"return"`
+	Method  string `json:"method"`
+	Voucher string `json:"voucher,omitempty"`
 }
 
 func applyReturnOpen(a *applyCtx, env *Envelope) (any, error) {
@@ -37,6 +45,9 @@ func applyReturnOpen(a *applyCtx, env *Envelope) (any, error) {
 	}
 	if req.Return == "" {
 		return nil, reject("bad_request", "a new return needs an id")
+	}
+	if req.Original == "" {
+		return a.openBlindReturn(env, req)
 	}
 	orig, err := a.sale(req.Original)
 	if err != nil {
@@ -73,8 +84,11 @@ func applyReturnAdd(a *applyCtx, env *Envelope) (any, error) {
 	if r.Kind != KindReturn {
 		return nil, reject("not_a_return", "%s is a sale, not a return", r.ID)
 	}
-	if len(r.Payments) > 0 {
+	if len(r.Payments) > 0 || len(r.Pending) > 0 {
 		return nil, reject("sale_paid", "part of this return is refunded already")
+	}
+	if r.Original == "" {
+		return a.addBlindReturn(r, req)
 	}
 	orig, err := a.sale(r.Original)
 	if err != nil {
@@ -122,11 +136,20 @@ func applyReturnRefund(a *applyCtx, env *Envelope) (any, error) {
 	if r.Kind != KindReturn {
 		return nil, reject("not_a_return", "%s is a sale, not a return", r.ID)
 	}
-	if req.Method != "cash" {
-		return nil, reject("bad_method", "returns are refunded in cash so far")
+	if req.Method != MethodCash && req.Method != MethodCredit {
+		return nil, reject("bad_method", "this refunds in cash or as a credit note; cards and mobile apps are refunded through refund.start")
+	}
+	if len(r.Pending) > 0 {
+		return nil, reject("payment_pending", "a refund is in progress on this return")
 	}
 	if r.Totals.Due >= 0 {
 		return nil, reject("empty_sale", "the return has nothing to refund")
+	}
+	if req.Method == MethodCredit {
+		if err := a.refundToCredit(r, req.Voucher); err != nil {
+			return nil, err
+		}
+		return r, a.saveSale(r)
 	}
 	// Cash is rounded to whole kroner, refunds too.
 	rounded, diff := r.CashDue()
