@@ -46,7 +46,7 @@ type Sale struct {
 	Pending  []string  `json:"pending,omitempty"` // card and mobile payment attempts awaiting an outcome
 	// Tip is a tip the cashier added before the sale closed (tips.go); tips
 	// are not sales: no VAT, not in Total, but part of what is due.
-	Tip money.Øre `json:"tip,omitempty"`
+	Tip      money.Øre `json:"tip,omitempty"`
 	Totals   Totals    `json:"totals"`
 	Receipt  *Receipt  `json:"receipt,omitempty"` // set when completed
 	Copies   int       `json:"copies,omitempty"`  // copy receipts printed (at most one)

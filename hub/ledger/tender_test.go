@@ -131,7 +131,7 @@ func TestReturnWithoutReceipt(t *testing.T) {
 	f.ok(CmdReturnOpen, "", ReturnOpen{Return: "R1", ApprovedBy: "E2"})
 	f.rejected("unknown_item", CmdReturnAdd, ReturnAdd{Return: "R1", SKU: "NOPE", Qty: 1})
 	r := saleOf(t, f.ok(CmdReturnAdd, "", ReturnAdd{Return: "R1", SKU: "OPPVASK", Qty: 2})) // 2 × 39,90
-	if r.Totals.Total != -7980 || r.Totals.VAT[0].VAT != -1596 {                         // 79,80 × 25/125
+	if r.Totals.Total != -7980 || r.Totals.VAT[0].VAT != -1596 {                            // 79,80 × 25/125
 		t.Fatalf("return without receipt %+v", r.Totals)
 	}
 	r = saleOf(t, f.ok(CmdReturnRefund, "", ReturnRefund{Return: "R1", Method: MethodCredit, Voucher: "CN0000002"}))
