@@ -50,6 +50,9 @@ type Result struct {
 	// (refunds) or reversed (reversals). Zero unless Approved, Partial or
 	// Reversed.
 	AuthorizedØre int64
+	// TipØre is the part of AuthorizedØre that is a tip (AmountsResp.TipAmount),
+	// whether the sale system proposed it or the cardholder entered it.
+	TipØre int64
 	// TerminalTxID is POIData.POITransactionID.TransactionID: what Reverse
 	// needs and what reconciliation matches against.
 	TerminalTxID string
@@ -147,6 +150,11 @@ func paymentOutcome(pr *paymentResponse) (decoded, error) {
 			return d, fmt.Errorf("%w: AuthorizedAmount: %w", ErrUnknownOutcome, err)
 		}
 		d.AuthorizedØre = amt
+		if tip := pr.PaymentResult.AmountsResp.TipAmount; tip != "" {
+			if d.TipØre, err = parseØre(tip); err != nil || d.TipØre > amt {
+				return d, fmt.Errorf("%w: TipAmount is not an amount within AuthorizedAmount", ErrUnknownOutcome)
+			}
+		}
 		if reversedFlag(pr.Response.AdditionalResponse) {
 			d.Outcome = Reversed
 		}
