@@ -184,6 +184,14 @@ func applyRefundStart(a *applyCtx, env *Envelope) (any, error) {
 		if req.Amount < 1 || req.Amount > -s.Totals.Due {
 			return nil, reject("bad_amount", "a refund must be between 0,01 and %s", money.Kr(-s.Totals.Due))
 		}
+		if req.Method == MethodMobile {
+			// A mobile app refunds against the payment it took.
+			of, err := load[Attempt](a, pfxAttempt+req.Of)
+			if err != nil || of.Method != MethodMobile || of.Status != AttemptApproved || of.Kind != "" || of.Sale != s.Original {
+				return nil, reject("bad_request", "a mobile refund names the original sale's approved mobile payment")
+			}
+			at.Of = of.ID
+		}
 	case AttemptReversal:
 		of, err := load[Attempt](a, pfxAttempt+req.Of)
 		if err != nil {
