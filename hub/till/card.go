@@ -305,7 +305,25 @@ func (s *Service) Abort(ctx context.Context, r Req, attempt string) (*CardResult
 	// nobody is waiting for it here, find out now.
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return s.resolve(wctx, at, false)
+	for {
+		cur, err := s.L.Attempt(at.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.Status != ledger.AttemptPending {
+			sl, err := s.L.Sale(cur.Sale)
+			return &CardResult{Attempt: cur, Sale: sl}, err
+		}
+		if _, busy := s.inFlight.Load(at.ID); !busy {
+			return s.resolve(wctx, cur, false)
+		}
+		select {
+		case <-wctx.Done():
+			sl, _ := s.L.Sale(cur.Sale)
+			return &CardResult{Attempt: cur, Sale: sl}, ErrPaymentUnknown
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // ResolvePending books every card or mobile payment left without an
