@@ -123,6 +123,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		t = term
 	}
 	svc := till.New(l, node, t, layouts, log)
+	h.payments(svc)
 
 	// 6. First start of a new shop: wait to lead, then set it up.
 	if err := h.setUp(ctx, svc, keys); err != nil {
