@@ -32,8 +32,8 @@ func (p Payments) validate(bad func(string, ...any)) {
 			bad("payments.tenders[%d]: %q is a built-in tender; choose another id", i, t.ID)
 		case seen[t.ID]:
 			bad("payments.tenders: %s is listed twice", t.ID)
-		case t.Code < 12000 || t.Code > 12999:
-			bad("payments.tenders %s: code %d is not a SAF-T payment code (12000–12999, %s)", t.ID, t.Code, "12006 for invoices, 12999 other")
+		case t.Code < 12001 || t.Code > 12011 && t.Code != 12999:
+			bad("payments.tenders %s: code %d is not a SAF-T payment code (12001–12011 or 12999: %s)", t.ID, t.Code, "12006 for invoices, 12999 other")
 		}
 		seen[t.ID] = true
 	}
