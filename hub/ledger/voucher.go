@@ -83,7 +83,7 @@ func VoucherLabel(n string) string {
 	if len(n) <= 4 {
 		return n
 	}
-	return "…" + n[len(n)-4:]
+	return "****" + n[len(n)-4:]
 }
 
 func applySaleGift(a *applyCtx, env *Envelope) (any, error) {

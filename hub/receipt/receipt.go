@@ -89,7 +89,9 @@ func Build(d Data) (*Layout, error) {
 	if d.Seller != "" {
 		add("Selger: "+d.Seller, "", Plain)
 	}
-	if ret {
+	if ret && s.Original == "" && d.OriginalReceipt == 0 {
+		add("Retur uten kvittering", "", Plain)
+	} else if ret {
 		add(fmt.Sprintf("Retur av kvittering nr. %d", d.OriginalReceipt), "", Plain)
 	}
 	add("", "", Rule)
@@ -126,6 +128,9 @@ func Build(d Data) (*Layout, error) {
 		add("Du sparte", kr(t.Discount), Plain)
 	}
 	add("TOTAL", "kr "+kr(t.Total), Big)
+	if t.Tips != 0 {
+		add("Tips (uten MVA)", kr(t.Tips), Plain)
+	}
 	if t.Rounding != 0 {
 		add("Øreavrunding", kr(t.Rounding), Plain)
 		if ret {
@@ -158,8 +163,11 @@ func Build(d Data) (*Layout, error) {
 					add("  Autorisasjon "+c.Approval, "", Plain)
 				}
 			}
+			if p.Tip != 0 {
+				add("  herav tips", kr(p.Tip), Plain)
+			}
 		default:
-			add(p.Method, kr(p.Amount), Plain)
+			tenderRows(p, add)
 		}
 	}
 	if t.Change != 0 {
