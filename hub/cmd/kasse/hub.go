@@ -403,7 +403,7 @@ func (h *hub) Ready() error {
 func (h *hub) terminal(ctx context.Context) (*terminal.Client, error) {
 	tc := h.cfg.Terminal
 	cfg := terminal.DefaultConfig()
-	cfg.POIID, cfg.SaleID = tc.POIID, tc.SaleID
+	cfg.POIID, cfg.SaleID, cfg.Logger = tc.POIID, tc.SaleID, h.log
 	if tc.Timeout > 0 {
 		cfg.Timeout = tc.Timeout
 	}
