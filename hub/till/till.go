@@ -61,7 +61,7 @@ type Service struct {
 	// Tenders are the other tenders the shop takes (tender.go).
 	Tenders []Tender
 
-	since time.Time     // when this service started: older attempts are nobody's here
+	since time.Time       // when this service started: older attempts are nobody's here
 	bg    context.Context // lives as long as the service, for payments followed in the background
 }
 
