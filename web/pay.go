@@ -199,10 +199,46 @@ func (s *Server) tenders(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// exchange takes goods of an earlier sale back on this sale.
+func (s *Server) exchange(c echo.Context) error {
+	var req struct {
+		Original string `json:"original"` // the earlier sale's id
+		Code     string `json:"code"`     // or what its receipt's code holds, or its number
+		Line     int    `json:"line"`
+		Qty      int64  `json:"qty"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Original == "" {
+		sl, err := s.till.FindSale(s.req(c), req.Code)
+		if err != nil {
+			return err
+		}
+		req.Original = sl.ID
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) {
+		return s.till.Exchange(ctx, r, c.Param("id"), req.Original, req.Line, req.Qty)
+	})
+}
+
+func (s *Server) settle(c echo.Context) error {
+	if err := bind(c, &struct{}{}); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Settle(ctx, r, c.Param("id")) })
+}
+
 // payRoutes adds the endpoints of this file.
 func (s *Server) payRoutes(api *echo.Group) {
 	api.POST("/sales/:id/tip", s.tip)
 	api.POST("/sales/:id/giftcards", s.sellGiftCard)
+	api.POST("/sales/:id/exchange", s.exchange)
+	api.POST("/sales/:id/settle", s.settle)
 	api.GET("/vouchers/:number", s.voucher)
 	api.POST("/payments/:id/abort", s.abortPayment)
 	api.POST("/payments/:id/reverse", s.reversePayment)

@@ -448,3 +448,30 @@ func TestReturnWithoutReceiptAPI(t *testing.T) {
 		t.Error("the journal does not name the supervisor who approved")
 	}
 }
+
+// TestExchangeAPI swaps a Norvegia (89,90) for a Brunost (94,90), found by
+// the receipt's number: 5,00 to pay, in cash.
+func TestExchangeAPI(t *testing.T) {
+	s := newStack(t)
+	orig := s.saleWith(t, 0, "1003")
+	var o ledger.Sale
+	s.must(t, 200, "POST", "/api/v1/sales/"+orig+"/payments", "c-"+orig, `{"method":"cash","amount":9000}`, &o)
+	before, _ := s.l.Stock("1003")
+	id := s.saleWith(t, 0, "1004")
+	var sl ledger.Sale
+	s.must(t, 200, "POST", "/api/v1/sales/"+id+"/exchange", "x-"+id, fmt.Sprintf(`{"code":"%d","line":1,"qty":1}`, o.Receipt.No), &sl)
+	if sl.Totals.Total != 500 || sl.Original != orig {
+		t.Fatalf("exchange %+v from %s", sl.Totals, sl.Original)
+	}
+	s.must(t, 200, "POST", "/api/v1/sales/"+id+"/payments", "c-"+id, `{"method":"cash","amount":500}`, &sl)
+	if sl.Status != ledger.SaleCompleted {
+		t.Fatalf("exchange %s", sl.Status)
+	}
+	if after, _ := s.l.Stock("1003"); after != before+1 {
+		t.Errorf("Norvegia stock %d, want %d", after, before+1)
+	}
+	code, b := s.call(t, tokenK1, "GET", "/api/v1/sales/"+id+"/receipt", "", "")
+	if code != 200 || !strings.Contains(string(b), fmt.Sprintf("Bytte: retur fra kvittering nr. %d", o.Receipt.No)) {
+		t.Errorf("receipt: %d %s", code, b)
+	}
+}

@@ -459,6 +459,9 @@ func applySaleVoid(a *applyCtx, env *Envelope) (any, error) {
 	if s.Status != SaleOpen && s.Status != SaleParked {
 		return nil, reject("sale_closed", "sale is %s and cannot be voided", s.Status)
 	}
+	if s.Original != "" {
+		return nil, reject("is_exchange", "an exchange, like a return, is finished, not voided: remove its lines instead")
+	}
 	if err := editable(s); err != nil {
 		return nil, err
 	}
@@ -632,11 +635,11 @@ func (a *applyCtx) complete(s *Sale) error {
 		No: reg.Receipts, Nr: sig.Nr, Local: a.env.Time.In(Oslo).Format("2006-01-02 15:04:05"),
 		Signature: sig.Value, KeyVer: sig.KeyVersion, Journal: a.tip.Seq + 1, Time: a.env.Time,
 	}
-	back := int64(1)
-	if s.Kind == KindReturn {
-		back = -1 // a return puts the goods back
-	}
 	for _, l := range s.Lines {
+		back := int64(1)
+		if s.Kind == KindReturn || l.Orig != 0 {
+			back = -1 // a return (or an exchange's returned line) puts the goods back
+		}
 		if !l.Removed && l.Voucher == "" {
 			if _, err := a.moveStock(l.SKU, -back*l.Qty); err != nil {
 				return err

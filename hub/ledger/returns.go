@@ -90,38 +90,47 @@ func applyReturnAdd(a *applyCtx, env *Envelope) (any, error) {
 	if r.Original == "" {
 		return a.addBlindReturn(r, req)
 	}
-	orig, err := a.sale(r.Original)
-	if err != nil {
+	if err := a.takeBack(r, req.Line, req.Qty); err != nil {
 		return nil, err
 	}
-	ol := orig.line(req.Line)
+	return r, a.saveSale(r)
+}
+
+// takeBack puts qty of line of r's original sale on r as a negative line,
+// reserving it on the original so no later return takes it again.
+func (a *applyCtx) takeBack(r *Sale, line int, qty int64) error {
+	orig, err := a.sale(r.Original)
+	if err != nil {
+		return err
+	}
+	ol := orig.line(line)
 	if ol == nil || ol.Removed {
-		return nil, reject("unknown_line", "the original sale has no line %d", req.Line)
+		return reject("unknown_line", "the original sale has no line %d", line)
+	}
+	if ol.Voucher != "" {
+		return reject("not_returnable", "a gift card is spent, not returned")
 	}
 	left := ol.Qty - orig.Returned[ol.No]
-	if req.Qty < 1 || req.Qty > left {
-		return nil, reject("bad_quantity", "%d of %s can be returned from that sale", left, ol.Name)
+	if qty < 1 || qty > left {
+		return reject("bad_quantity", "%d of %s can be returned from that sale", left, ol.Name)
 	}
 	// The customer gets back what they paid for that share of the line,
 	// discounts included.
-	amount := money.MulDiv(ol.Amount, req.Qty, ol.Qty)
+	amount := money.MulDiv(ol.Amount, qty, ol.Qty)
 	no := 1
 	if n := len(r.Lines); n > 0 {
 		no = r.Lines[n-1].No + 1
 	}
 	r.Lines = append(r.Lines, Line{No: no, Orig: ol.No, SKU: ol.SKU, Name: ol.Name, Group: ol.Group, Unit: ol.Unit,
-		Qty: req.Qty, Price: ol.Price, Fixed: -amount, Rate: ol.Rate})
+		Qty: qty, Price: ol.Price, Fixed: -amount, Rate: ol.Rate})
 	if orig.Returned == nil {
 		orig.Returned = map[int]int64{}
 	}
-	orig.Returned[ol.No] += req.Qty
+	orig.Returned[ol.No] += qty
 	if _, err := a.journal("return.line", 0, r.ID, r.Lines[len(r.Lines)-1]); err != nil {
-		return nil, err
+		return err
 	}
-	if err := a.saveSale(orig); err != nil {
-		return nil, err
-	}
-	return r, a.saveSale(r)
+	return a.saveSale(orig)
 }
 
 func applyReturnRefund(a *applyCtx, env *Envelope) (any, error) {
@@ -133,8 +142,8 @@ func applyReturnRefund(a *applyCtx, env *Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Kind != KindReturn {
-		return nil, reject("not_a_return", "%s is a sale, not a return", r.ID)
+	if r.Kind != KindReturn && r.Original == "" {
+		return nil, reject("not_a_return", "%s is a sale, not a return or an exchange", r.ID)
 	}
 	if req.Method != MethodCash && req.Method != MethodCredit {
 		return nil, reject("bad_method", "this refunds in cash or as a credit note; cards and mobile apps are refunded through refund.start")

@@ -63,9 +63,10 @@ const (
 func (at *Attempt) back() bool { return at.Kind == AttemptRefund || at.Kind == AttemptReversal }
 
 // settled reports whether nothing is left to pay (a sale) or to refund (a
-// return: its due is negative until refunded).
+// return, or an exchange that gives money back: its due is negative until
+// refunded).
 func settled(s *Sale) bool {
-	if s.Kind == KindReturn {
+	if s.Kind == KindReturn || s.Totals.Total < 0 {
 		return s.Totals.Due >= 0
 	}
 	return s.Totals.Due <= 0
@@ -178,8 +179,8 @@ func applyRefundStart(a *applyCtx, env *Envelope) (any, error) {
 		if req.Method != MethodCard && req.Method != MethodMobile {
 			return nil, reject("bad_method", "a refund through a terminal or app is by card or mobile")
 		}
-		if s.Kind != KindReturn || s.Totals.Due >= 0 {
-			return nil, reject("nothing_due", "only a return with money to give back is refunded")
+		if s.Kind != KindReturn && s.Original == "" || s.Totals.Due >= 0 {
+			return nil, reject("nothing_due", "only a return or an exchange with money to give back is refunded")
 		}
 		if req.Amount < 1 || req.Amount > -s.Totals.Due {
 			return nil, reject("bad_amount", "a refund must be between 0,01 and %s", money.Kr(-s.Totals.Due))

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/kasse/kasse/hub/money"
 )
 
 var visa = &CardInfo{TerminalTx: "T1", Approval: "123456", Brand: "VISA", Masked: "411111******1111"}
@@ -248,5 +250,62 @@ func TestPaymentCodes(t *testing.T) {
 		if got := PaymentCode(c.p); got != c.want {
 			t.Errorf("%+v: %d, want %d", c.p, got, c.want)
 		}
+	}
+}
+
+// TestExchange swaps goods of a completed sale for new ones in one
+// transaction: paying the difference, getting the difference back, and
+// an even swap.
+func TestExchange(t *testing.T) {
+	f := newFixture(t)
+	orig := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: orig, SKU: "MELK", Qty: 3})    // 65,70
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: orig, SKU: "OPPVASK", Qty: 1}) // 39,90
+	f.ok(CmdPayCash, "", PayCash{Sale: orig, Tendered: 11000})
+	melk, _ := f.l.Stock("MELK") // 100 − 3
+
+	// The soap for a cinema ticket: 150,00 − 39,90 = 110,10 to pay by card.
+	x1 := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: x1, SKU: "KINO", Qty: 1})
+	f.rejected("not_returnable", CmdSaleExchange, SaleExchange{Sale: x1, Original: x1, Line: 1, Qty: 1})
+	s := saleOf(t, f.ok(CmdSaleExchange, "", SaleExchange{Sale: x1, Original: orig, Line: 2, Qty: 1}))
+	if s.Totals.Total != 11010 || s.Totals.VAT[0].Rate != money.Rate25 || s.Totals.VAT[0].VAT != -798 { // 39,90 × 25/125
+		t.Fatalf("exchange totals %+v", s.Totals)
+	}
+	f.rejected("is_exchange", CmdSaleVoid, saleRef{Sale: x1})
+	f.ok(CmdPayStart, "", PayStart{Sale: x1, Attempt: "P1", Method: MethodCard, Amount: 11010})
+	s = saleOf(t, f.ok(CmdPayResult, "", PayResult{Attempt: "P1", Outcome: Outcome{Status: AttemptApproved, Authorized: 11010, Card: visa}}))
+	if s.Status != SaleCompleted {
+		t.Fatalf("exchange paid by card: %s", s.Status)
+	}
+	if n, _ := f.l.Stock("OPPVASK"); n != 0 {
+		t.Errorf("the soap came back: stock %d, want 0 (−1 sold, +1 back)", n)
+	}
+
+	// Two milks for a newspaper: 40,00 − 43,80 = −3,80, refunded in cash as −4,00.
+	x2 := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: x2, SKU: "AVIS", Qty: 1})
+	f.ok(CmdSaleExchange, "", SaleExchange{Sale: x2, Original: orig, Line: 1, Qty: 2})
+	f.rejected("nothing_due", CmdPayCash, PayCash{Sale: x2, Tendered: 100})
+	s = saleOf(t, f.ok(CmdReturnRefund, "", ReturnRefund{Return: x2, Method: MethodCash}))
+	if s.Status != SaleCompleted || s.Totals.Total != -380 || s.Totals.Paid != -400 || s.Totals.Rounding != -20 {
+		t.Fatalf("exchange with money back %s %+v", s.Status, s.Totals)
+	}
+
+	// The last milk for a new one: an even swap.
+	x3 := f.open()
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: x3, SKU: "MELK", Qty: 1})
+	f.ok(CmdSaleExchange, "", SaleExchange{Sale: x3, Original: orig, Line: 1, Qty: 1})
+	f.rejected("bad_quantity", CmdSaleExchange, SaleExchange{Sale: x3, Original: orig, Line: 1, Qty: 1})
+	s = saleOf(t, f.ok(CmdSaleSettle, "", saleRef{Sale: x3}))
+	if s.Status != SaleCompleted || s.Totals.Total != 0 || s.Receipt == nil {
+		t.Fatalf("even swap %s %+v", s.Status, s.Totals)
+	}
+	if n, _ := f.l.Stock("MELK"); n != melk+2 {
+		t.Errorf("milk stock %d, want %d (+2 back, +1 back −1 sold)", n, melk+2)
+	}
+	st, err := f.l.Verify()
+	if err != nil || st.Signatures != 4 {
+		t.Fatalf("verify: %+v %v", st, err)
 	}
 }

@@ -93,6 +93,8 @@ func Build(d Data) (*Layout, error) {
 		add("Retur uten kvittering", "", Plain)
 	} else if ret {
 		add(fmt.Sprintf("Retur av kvittering nr. %d", d.OriginalReceipt), "", Plain)
+	} else if s.Original != "" {
+		add(fmt.Sprintf("Bytte: retur fra kvittering nr. %d", d.OriginalReceipt), "", Plain)
 	}
 	add("", "", Rule)
 	for _, ln := range s.Lines {
@@ -103,7 +105,7 @@ func Build(d Data) (*Layout, error) {
 		switch {
 		case ln.Unit == ledger.UnitKg:
 			add(fmt.Sprintf("  %s kg x %s/kg", grams(ln.Qty), kr(unitPrice(ln))), "", Plain)
-		case ln.Qty > 1 && !ret:
+		case ln.Qty > 1 && !ret && ln.Orig == 0:
 			add(fmt.Sprintf("  %d x %s", ln.Qty, kr(unitPrice(ln))), "", Plain)
 		case ln.Qty > 1:
 			add(fmt.Sprintf("  %d stk returnert", ln.Qty), "", Plain)
@@ -133,7 +135,7 @@ func Build(d Data) (*Layout, error) {
 	}
 	if t.Rounding != 0 {
 		add("Øreavrunding", kr(t.Rounding), Plain)
-		if ret {
+		if ret || t.Total < 0 {
 			add("Tilbakebetalt", "kr "+kr(-(t.Total+t.Rounding)), Bold)
 		} else {
 			add("Betalt", "kr "+kr(t.Total+t.Rounding), Bold)
@@ -143,7 +145,7 @@ func Build(d Data) (*Layout, error) {
 	for _, p := range s.Payments {
 		switch p.Method {
 		case "cash":
-			if ret {
+			if ret || p.Amount < 0 {
 				add("Tilbakebetalt kontant", kr(-p.Amount), Plain)
 			} else {
 				add("Kontant", kr(p.Tendered), Plain)
@@ -264,7 +266,7 @@ func ForSale(src Source, saleID string, copy bool) (*Layout, error) {
 		seller = e.Name
 	}
 	d := Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: copy}
-	if sale.Kind == ledger.KindReturn {
+	if sale.Original != "" {
 		if orig, err := src.Sale(sale.Original); err == nil && orig.Receipt != nil {
 			d.OriginalReceipt = orig.Receipt.No
 		}

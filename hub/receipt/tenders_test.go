@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,17 +43,33 @@ func TestTenderReceipts(t *testing.T) {
 	if t0 := mixed.Totals; mixed.Status != ledger.SaleCompleted || t0.Total != 10570 || t0.Tips != 930 || t0.Paid != 11500 {
 		t.Fatalf("mixed sale %s %+v", mixed.Status, t0)
 	}
+	// An exchange: two milks (43,80) for a newspaper (40,00), 3,80 back in cash as 4,00.
+	orig := s.sale("S-ORIG", func() {
+		s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-ORIG", SKU: "MELK", Qty: 2})
+		s.do(ledger.CmdPayCash, ledger.PayCash{Sale: "S-ORIG", Tendered: 5000})
+	})
+	swap := s.sale("S-SWAP", func() {
+		s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-SWAP", SKU: "AVIS", Qty: 1})
+		s.do(ledger.CmdSaleExchange, ledger.SaleExchange{Sale: "S-SWAP", Original: "S-ORIG", Line: 1, Qty: 2})
+		s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "S-SWAP", Method: ledger.MethodCash})
+	})
 	for _, c := range []struct {
 		name string
 		sale *ledger.Sale
 		want []string
 	}{
+		{"exchange", swap, []string{"Salgskvittering", fmt.Sprintf("Bytte: retur fra kvittering nr. %d", orig.Receipt.No), "Avis", "40,00",
+			"Lettmelk 1 l", "-43,80", "TOTAL", "kr -3,80", "Øreavrunding", "Tilbakebetalt", "kr 4,00", "Tilbakebetalt kontant", "MVA 15 %", "-5,71"}},
 		{"tenders", mixed, []string{"TOTAL", "kr 105,70", "Tips (uten MVA)", "9,30", "Gavekort ****1234", "30,00", "Tilgodelapp ****1234", "20,00",
 			"Faktura", "Ref. Bedrift AS", "Vipps MobilePay", "Ref. PSP00000042", "MasterCard", "40,00", "555555******4444", "herav tips", "4,30"}},
 		{"credit", credit, []string{"Returkvittering", "Retur uten kvittering", "Grønnsåpe", "-49,90", "Tilgodelapp utstedt", "49,90", "Nr. 4000123412341234"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			l, err := Build(s.data(c.sale, false))
+			d := s.data(c.sale, false)
+			if c.sale.ID == "S-SWAP" {
+				d.OriginalReceipt = orig.Receipt.No
+			}
+			l, err := Build(d)
 			if err != nil {
 				t.Fatal(err)
 			}

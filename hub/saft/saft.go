@@ -789,9 +789,12 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 		if l.Removed {
 			continue // the removal is a LINEDELETE event
 		}
-		qty := l.Qty
-		if ret && qty > 0 {
-			qty = -qty
+		qty, lt := l.Qty, lineType
+		if ret && qty > 0 || l.Orig != 0 && qty > 0 {
+			qty = -qty // a returned line, also one taken back in an exchange
+		}
+		if l.Orig != 0 {
+			lt = lineReturn
 		}
 		q := fmt.Sprint(qty)
 		if l.Unit == ledger.UnitKg {
@@ -804,7 +807,7 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 		x.start("ctLine")
 		x.el("nr", nr)
 		x.el("lineID", fmt.Sprint(l.No))
-		x.el("lineType", lineType)
+		x.el("lineType", lt)
 		x.el("artGroupID", x.group(l.Group))
 		if l.SKU != "" {
 			x.el("artID", cut(l.SKU, 35))

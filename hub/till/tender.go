@@ -187,3 +187,14 @@ func (s *Service) OpenBlindReturn(ctx context.Context, r Req, o *Override) (Sale
 func (s *Service) ReturnItem(ctx context.Context, r Req, ret, sku string, qty int64) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdReturnAdd, ledger.ReturnAdd{Return: ret, SKU: sku, Qty: qty})
 }
+
+// Exchange takes qty of line of the completed sale original back on the
+// open sale: a return and a sale in one transaction.
+func (s *Service) Exchange(ctx context.Context, r Req, sale, original string, line int, qty int64) (SaleJSON, error) {
+	return s.sale(ctx, r, ledger.CmdSaleExchange, ledger.SaleExchange{Sale: sale, Original: original, Line: line, Qty: qty})
+}
+
+// Settle completes an exchange that leaves nothing to pay or refund.
+func (s *Service) Settle(ctx context.Context, r Req, sale string) (SaleJSON, error) {
+	return s.sale(ctx, r, ledger.CmdSaleSettle, map[string]string{"sale": sale})
+}
