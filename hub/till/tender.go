@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/kasse/kasse/hub/ledger"
 	"github.com/kasse/kasse/hub/money"
@@ -50,7 +51,12 @@ func (s *Service) SellGiftCard(ctx context.Context, r Req, sale, number string, 
 
 // normVoucher reads a voucher number as scanned or typed.
 func normVoucher(n string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(n)))
+	return strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == '-' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, n))
 }
 
 // Tip sets the tip the customer adds before the sale closes.
@@ -158,12 +164,8 @@ func (s *Service) FindSale(r Req, code string) (*ledger.Sale, error) {
 	if sl, err := s.L.Sale(code); err == nil {
 		return sl, nil
 	}
-	reg, no, ok := strings.Cut(code, "/")
+	reg, n, ok := receiptRef(code, r.Register)
 	if !ok {
-		reg, no = r.Register, code
-	}
-	n, err := strconv.ParseInt(no, 10, 64)
-	if err != nil || n < 1 {
 		return nil, invalid("unknown_sale", "no sale or receipt %q", code)
 	}
 	sl, err := s.L.SaleByReceipt(reg, n)
@@ -197,4 +199,18 @@ func (s *Service) Exchange(ctx context.Context, r Req, sale, original string, li
 // Settle completes an exchange that leaves nothing to pay or refund.
 func (s *Service) Settle(ctx context.Context, r Req, sale string) (SaleJSON, error) {
 	return s.sale(ctx, r, ledger.CmdSaleSettle, map[string]string{"sale": sale})
+}
+
+// receiptRef reads a receipt number as printed: "K1/12", or "12" on
+// register reg.
+func receiptRef(code, reg string) (string, int64, bool) {
+	r, no, ok := strings.Cut(code, "/")
+	if !ok {
+		r, no = reg, code
+	}
+	n, err := strconv.ParseInt(no, 10, 64)
+	if err != nil || n < 1 || r == "" || len(r) > 32 || strings.ContainsAny(r, "/\x00") {
+		return "", 0, false
+	}
+	return r, n, true
 }
