@@ -178,7 +178,7 @@ func TestSplitTenderAllKinds(t *testing.T) {
 	s.must(t, 200, "POST", "/api/v1/returns/"+ret.ID+"/lines", "rl-"+old, `{"line":1,"qty":1}`, nil)
 	s.must(t, 200, "POST", "/api/v1/returns/"+ret.ID+"/refund", "rr-"+old, `{"method":"credit"}`, &ret)
 	note := ret.Payments[0].Ref
-	if ret.Status != ledger.SaleCompleted || ret.Payments[0].Method != ledger.MethodCredit || len(note) != 16 {
+	if ret.Status != ledger.SaleCompleted || ret.Payments[0].Method != ledger.MethodCredit || len(note) != 13 {
 		t.Fatalf("credit refund %+v", ret.Payments)
 	}
 

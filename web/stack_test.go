@@ -101,6 +101,7 @@ func newStack(t tb) *stack {
 	srv := New(svc, healthy{}, map[string]string{tokenK1: "K1", tokenK2: "K2"}, reg, log)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
+		svc.Close()
 		hs.Close()
 		term.Close()
 		_ = node.Shutdown()

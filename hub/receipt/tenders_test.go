@@ -22,7 +22,7 @@ func TestTenderReceipts(t *testing.T) {
 	s.Employee = "E2"
 	s.do(ledger.CmdReturnOpen, ledger.ReturnOpen{Return: "R-1"})
 	s.do(ledger.CmdReturnAdd, ledger.ReturnAdd{Return: "R-1", SKU: "SÅPE", Qty: 1})
-	s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "R-1", Method: ledger.MethodCredit, Voucher: "4000123412341234"})
+	s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "R-1", Method: ledger.MethodCredit, Voucher: "CN12345678903"})
 	s.Employee = ""
 	credit, _ := s.L.Sale("R-1")
 	// 3 × milk 65,70 + avis 40,00 = 105,70, a 5,00 tip from the cashier: 110,70 to pay.
@@ -31,7 +31,7 @@ func TestTenderReceipts(t *testing.T) {
 		s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-MIX", SKU: "AVIS", Qty: 1})
 		s.do(ledger.CmdSaleTip, ledger.SaleTip{Sale: "S-MIX", Amount: 500})
 		s.do(ledger.CmdPayVoucher, ledger.PayVoucher{Sale: "S-MIX", Method: ledger.MethodGift, Number: "GC00001234", Amount: 3000})
-		s.do(ledger.CmdPayVoucher, ledger.PayVoucher{Sale: "S-MIX", Method: ledger.MethodCredit, Number: "4000123412341234", Amount: 2000})
+		s.do(ledger.CmdPayVoucher, ledger.PayVoucher{Sale: "S-MIX", Method: ledger.MethodCredit, Number: "CN12345678903", Amount: 2000})
 		s.do(ledger.CmdPayOther, ledger.PayOther{Sale: "S-MIX", Tender: "invoice", Name: "Faktura", Code: 12006, Amount: 1000, Ref: "Bedrift AS"})
 		s.do(ledger.CmdPayStart, ledger.PayStart{Sale: "S-MIX", Attempt: "M1", Method: ledger.MethodMobile, Amount: 1500})
 		s.do(ledger.CmdPayResult, ledger.PayResult{Attempt: "M1", Outcome: ledger.Outcome{Status: ledger.AttemptApproved, Authorized: 1500, Ref: "PSP00000042"}})
@@ -60,9 +60,9 @@ func TestTenderReceipts(t *testing.T) {
 	}{
 		{"exchange", swap, []string{"Salgskvittering", fmt.Sprintf("Bytte: retur fra kvittering nr. %d", orig.Receipt.No), "Avis", "40,00",
 			"Lettmelk 1 l", "-43,80", "TOTAL", "kr -3,80", "Øreavrunding", "Tilbakebetalt", "kr 4,00", "Tilbakebetalt kontant", "MVA 15 %", "-5,71"}},
-		{"tenders", mixed, []string{"TOTAL", "kr 105,70", "Tips (uten MVA)", "9,30", "Gavekort ****1234", "30,00", "Tilgodelapp ****1234", "20,00",
+		{"tenders", mixed, []string{"TOTAL", "kr 105,70", "Tips (uten MVA)", "9,30", "Gavekort ****1234", "30,00", "Tilgodelapp ****8903", "20,00",
 			"Faktura", "Ref. Bedrift AS", "Vipps MobilePay", "Ref. PSP00000042", "MasterCard", "40,00", "555555******4444", "herav tips", "4,30"}},
-		{"credit", credit, []string{"Returkvittering", "Retur uten kvittering", "Grønnsåpe", "-49,90", "Tilgodelapp utstedt", "49,90", "Nr. 4000123412341234"}},
+		{"credit", credit, []string{"Returkvittering", "Retur uten kvittering", "Grønnsåpe", "-49,90", "Tilgodelapp utstedt", "49,90", "Nr. CN12345678903"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := s.data(c.sale, false)

@@ -50,7 +50,7 @@ func TestNewVoucherNumber(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
 		n := NewVoucherNumber()
-		if len(n) != 16 || !ledger.ValidVoucherNumber(n) || luhn(n[:15]) != int(n[15]-'0') || seen[n] {
+		if len(n) != 13 || n[:2] != "CN" || !ledger.ValidVoucherNumber(n) || luhn(n[2:12]) != int(n[12]-'0') || seen[n] {
 			t.Fatalf("credit note number %q", n)
 		}
 		seen[n] = true

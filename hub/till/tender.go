@@ -127,15 +127,17 @@ func (s *Service) RefundTo(ctx context.Context, r Req, ret, method string) (any,
 	return nil, invalid("bad_method", "refund in cash, card, mobile or as a credit note")
 }
 
-// NewVoucherNumber is a fresh credit note number: 16 digits, the last a
-// Luhn check digit, so a typing slip is caught.
+// NewVoucherNumber is a fresh credit note number: "CN", ten random digits
+// and a Luhn check digit, so a typing slip is caught. It stays below 13
+// digits on purpose: a longer Luhn-valid digit run looks like a card number
+// to card-data scanners (and to the terminal driver's scrubbing).
 func NewVoucherNumber() string {
 	id := NewID("")
 	var b strings.Builder
-	for i := 0; b.Len() < 15; i++ {
+	for i := 0; b.Len() < 10; i++ {
 		b.WriteByte('0' + id[i%len(id)]%10)
 	}
-	return b.String() + strconv.Itoa(luhn(b.String()))
+	return "CN" + b.String() + strconv.Itoa(luhn(b.String()))
 }
 
 func luhn(digits string) int {

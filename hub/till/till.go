@@ -61,15 +61,21 @@ type Service struct {
 	// Tenders are the other tenders the shop takes (tender.go).
 	Tenders []Tender
 
-	since time.Time       // when this service started: older attempts are nobody's here
-	bg    context.Context // lives as long as the service, for payments followed in the background
+	since time.Time          // when this service started: older attempts are nobody's here
+	bg    context.Context    // lives until Close, for payments followed in the background
+	stop  context.CancelFunc // ends bg
 }
 
 // New makes a service. term may be nil: card payments are then refused.
 func New(l *ledger.Ledger, p Proposer, term Terminal, layouts barcode.Layouts, log *slog.Logger) *Service {
+	bg, stop := context.WithCancel(context.Background())
 	return &Service{L: l, p: p, term: term, parser: barcode.Parser{Layouts: layouts}, now: time.Now, log: log, ResolveAfter: 20 * time.Second,
-		since: time.Now(), bg: context.Background()}
+		since: time.Now(), bg: bg, stop: stop}
 }
+
+// Close stops following payments in the background; what they left
+// pending is resolved after the next start.
+func (s *Service) Close() { s.stop() }
 
 // Req says who is asking: the register (from its token), the employee logged
 // in on it, and the request's idempotency key with a hash of the request as

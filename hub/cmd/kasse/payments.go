@@ -8,6 +8,7 @@ import (
 // payments sets up the tenders beyond cash and card: the shop's own
 // tenders, and the mobile payment provider (only its stand-in so far).
 func (h *hub) payments(svc *till.Service) {
+	h.closers = append(h.closers, func() error { svc.Close(); return nil })
 	for _, t := range h.cfg.Payments.Tenders {
 		svc.Tenders = append(svc.Tenders, till.Tender{ID: t.ID, Name: t.Name, Code: t.Code, NeedsRef: t.NeedsRef})
 	}
