@@ -89,9 +89,10 @@ func settled(t *testing.T, c *client, id string) ledger.Sale {
 
 // TestCardCrash kills the hub with SIGKILL in the middle of card payments
 // that the terminal holds: one the terminal then approves while the hub is
-// down (approved, never booked), one it declines (sent, no reply). After a
-// restart each is booked exactly once from the terminal's word, and the
-// cash, the drawer openings and the stock agree with the ledger.
+// down (approved, never booked), one it declines (sent, no reply), one it
+// approves only after the hub is back. After a restart each is booked
+// exactly once from the terminal's word, and the cash, the drawer openings
+// and the stock agree with the ledger.
 func TestCardCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hub processes")
@@ -123,6 +124,25 @@ func TestCardCrash(t *testing.T) {
 	}
 	p.start()
 	sb := settled(t, c, b)
+
+	// Sale C: 53,55 of which 40,00 in cash; the card's 13,55 is still in
+	// progress when the hub comes back, and approved only then.
+	cs := cardSale(t, c, "c", 5355, 4000)
+	go func() { _, _ = c.do("POST", "/sales/"+cs+"/payments", "c-card", map[string]any{"method": "card"}, nil) }()
+	txC := inProgress(t, term, 1355)
+	p.kill()
+	p.start()
+	var pendingC ledger.Sale
+	if _, err := c.do("GET", "/sales/"+cs, "", nil, &pendingC); err != nil || len(pendingC.Pending) != 1 {
+		t.Fatalf("sale C after the restart: %+v %v", pendingC.Pending, err)
+	}
+	if !term.Complete(txC.ServiceID) {
+		t.Fatal("the terminal had no payment to approve")
+	}
+	sc := settled(t, c, cs)
+	if sc.Status != ledger.SaleCompleted || len(sc.Payments) != 2 || sc.Totals.Paid != 5355 {
+		t.Errorf("sale C (approved after the restart): %s, payments %+v", sc.Status, sc.Payments)
+	}
 
 	if sa.Status != ledger.SaleCompleted || len(sa.Payments) != 2 || sa.Totals.Paid != 3155 || sa.Payments[1].Card == nil {
 		t.Errorf("sale A (approved while the hub was down): %s, payments %+v", sa.Status, sa.Payments)
@@ -159,24 +179,25 @@ func TestCardCrash(t *testing.T) {
 		}
 		from = page[len(page)-1].Seq + 1
 	}
-	for _, s := range []ledger.Sale{sa, sb} {
+	for _, s := range []ledger.Sale{sa, sb, sc} {
 		for _, p := range s.Payments {
 			if p.Method == ledger.MethodCash {
 				cash += int64(p.Amount)
 			}
 		}
 	}
-	if completes[a] != 1 || completes[b] != 1 || results[a] != 1 || results[b] != 1 || drawer[a] != 1 || drawer[b] != 1 {
+	if completes[a] != 1 || completes[b] != 1 || completes[cs] != 1 || results[a] != 1 || results[b] != 1 || results[cs] != 1 ||
+		drawer[a] != 1 || drawer[b] != 1 || drawer[cs] != 1 {
 		t.Errorf("journal: completed %v, card outcomes %v, drawer openings %v", completes, results, drawer)
 	}
-	if cash != 2000+3000+1300 {
-		t.Errorf("cash booked %d, handed over 63,00", cash)
+	if cash != 2000+3000+1300+4000 {
+		t.Errorf("cash booked %d, handed over 103,00", cash)
 	}
 	var it struct {
 		Stock int64 `json:"stock"`
 	}
-	if _, err := c.do("GET", "/items/1001", "", nil, &it); err != nil || it.Stock != 200-2 {
-		t.Errorf("stock of 1001 is %d after two sales of one (%v)", it.Stock, err)
+	if _, err := c.do("GET", "/items/1001", "", nil, &it); err != nil || it.Stock != 200-3 {
+		t.Errorf("stock of 1001 is %d after three sales of one (%v)", it.Stock, err)
 	}
 	p.stop()
 	t.Logf("%s", p.verify())
