@@ -406,6 +406,13 @@ func TestCardRefundReversalAbortTip(t *testing.T) {
 			t.Errorf("aborted payment %+v, sale %s", res.Attempt, res.Sale.Status)
 		}
 	})
+	t.Run("a credit card is booked as one", func(t *testing.T) {
+		id := s.saleWith(t, 2158, "1001") // xx.58: the test Mastercard, a credit card
+		res := payCard(id)
+		if p := res.Sale.Payments[0]; ledger.PaymentCode(p) != ledger.CodeCreditCard || p.Card.Brand != "MasterCard" {
+			t.Errorf("payment %+v code %d", p.Card, ledger.PaymentCode(p))
+		}
+	})
 	t.Run("tips on the terminal and from the cashier", func(t *testing.T) {
 		id := s.saleWith(t, 10060, "1001") // the cardholder adds 10,00
 		res := payCard(id)

@@ -124,6 +124,18 @@ func TestPayWithTip(t *testing.T) {
 	}
 }
 
+// TestFunding: the terminal says whether the card is a debit or a credit
+// card (xx.58 is the test Mastercard, a credit card).
+func TestFunding(t *testing.T) {
+	r := newRig(t, 0)
+	if res := pay(t, r, "fund-1", 1000); res.Funding != "debit" {
+		t.Errorf("Visa: %+v", res)
+	}
+	if res := pay(t, r, "fund-2", 1058); res.Funding != "credit" || res.Brand != "MasterCard" {
+		t.Errorf("Mastercard: %+v", res)
+	}
+}
+
 // TestTipOnTerminal: the cardholder adds 10 % on the terminal (amount
 // ending .60): 100,60 asked, a 10,00 tip, 110,60 charged.
 func TestTipOnTerminal(t *testing.T) {

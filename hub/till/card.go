@@ -230,7 +230,7 @@ func (s *Service) lookup(ctx context.Context, at *ledger.Attempt) (*CardResult, 
 
 func outcomeOf(at *ledger.Attempt, tr terminal.Result) ledger.Outcome {
 	o := ledger.Outcome{Message: tr.Message}
-	card := &ledger.CardInfo{TerminalTx: tr.TerminalTxID, Approval: tr.ApprovalCode, Brand: tr.Brand, Masked: tr.MaskedPAN}
+	card := &ledger.CardInfo{TerminalTx: tr.TerminalTxID, Approval: tr.ApprovalCode, Brand: tr.Brand, Masked: tr.MaskedPAN, Funding: tr.Funding}
 	switch {
 	case at.Kind == ledger.AttemptReversal && tr.Outcome == terminal.Reversed:
 		o.Status, o.Authorized, o.Card = ledger.AttemptApproved, tr.AuthorizedØre, card

@@ -23,7 +23,7 @@
 //	xx.55  in progress until aborted   (then Failure, Aborted)
 //	xx.56  terminal busy               (Failure, Busy)
 //	xx.57  cancelled on the terminal   (Failure, Cancel)
-//	xx.58  approved with a Mastercard
+//	xx.58  approved with a Mastercard (a credit card: fundingSource=CREDIT; the Visa says DEBIT)
 //	xx.59  approved, but MaskedPan and SensitiveCardData carry the full number (a broken terminal)
 //	xx.60  approved with a tip of 10 % (rounded down to whole kroner) the cardholder added
 //	other  approved with a VISA        (411111******1111)
@@ -678,6 +678,9 @@ func (t *Terminal) paymentResponse(tx *txn, forStatus bool) *payResp {
 			p.Response.Result = "Partial"
 		}
 		note.Set("message", "Approved")
+		// As Adyen's terminals say: the test Visa is a debit card, the
+		// test Mastercard a credit card.
+		note.Set("fundingSource", map[bool]string{true: "CREDIT", false: "DEBIT"}[tx.card == Mastercard])
 		if forStatus && tx.ReversedØre > 0 {
 			note.Set("reversedAmount", string(kroner(tx.ReversedØre)))
 			if tx.State == Reversed {
