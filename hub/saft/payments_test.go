@@ -34,6 +34,11 @@ func TestTenderCodes(t *testing.T) {
 	s.do(ledger.CmdPayOther, ledger.PayOther{Sale: "S-MIX", Tender: "invoice", Name: "Faktura", Code: 12006, Amount: 500, Ref: "Bedrift AS"})
 	s.do(ledger.CmdPayStart, ledger.PayStart{Sale: "S-MIX", Attempt: "M1", Method: ledger.MethodMobile, Amount: 1490})
 	s.do(ledger.CmdPayResult, ledger.PayResult{Attempt: "M1", Outcome: ledger.Outcome{Status: ledger.AttemptApproved, Authorized: 1490, Ref: "PSP00000042"}})
+	// An exchange: a newspaper (40,00) for the soap (49,90), 9,90 back in cash (10,00).
+	s.do(ledger.CmdSaleOpen, map[string]string{"sale": "S-SWAP"})
+	s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-SWAP", SKU: "AVIS", Qty: 1})
+	s.do(ledger.CmdSaleExchange, ledger.SaleExchange{Sale: "S-SWAP", Original: "S-MIX", Line: 1, Qty: 1})
+	s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "S-SWAP", Method: ledger.MethodCash})
 	sl, err := s.L.Sale("S-MIX")
 	if err != nil || sl.Status != ledger.SaleCompleted {
 		t.Fatalf("mixed sale %v %v", sl, err)
@@ -44,16 +49,20 @@ func TestTenderCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(out)
+	flat := strings.Join(strings.Fields(text), "")
 	for _, w := range []string{
 		"<basicID>GIFTCARD</basicID>", "<predefinedBasicID>12005</predefinedBasicID>",
 		"<basicID>CREDNOTE</basicID>", "<predefinedBasicID>12010</predefinedBasicID>",
 		"<basicID>CUSTACC</basicID>", "<predefinedBasicID>12006</predefinedBasicID>",
 		"<basicID>MOBILE</basicID>", "<predefinedBasicID>12011</predefinedBasicID>",
-		"<paymentType>GIFTCARD</paymentType>\n", "<paymentType>CREDNOTE</paymentType>", "<paymentType>CUSTACC</paymentType>",
+		"<paymentType>GIFTCARD</paymentType>", "<paymentType>CREDNOTE</paymentType>", "<paymentType>CUSTACC</paymentType>",
 		"<paymentType>MOBILE</paymentType>", "<paymentRefID>PSP00000042</paymentRefID>", "<paidAmnt>-43.80</paidAmnt>",
 		"<paymentRefID>KST-P1</paymentRefID>",
+		// The exchange: one sale with a sale line and a return line.
+		"<transID>S-SWAP</transID><transType>CASHSAL</transType><transAmntIn>-9.90</transAmntIn>",
+		"<lineID>2</lineID><lineType>RET</lineType>", "<qnt>-1</qnt>", "<lineAmntIn>-49.90</lineAmntIn>", "<paidAmnt>-10.00</paidAmnt>",
 	} {
-		if !strings.Contains(text, strings.TrimSuffix(w, "\n")) {
+		if !strings.Contains(flat, w) {
 			t.Errorf("export lacks %s", w)
 		}
 	}
