@@ -30,8 +30,15 @@ type Provider struct {
 	payments map[string]*mobilepay.Payment
 	keys     map[string]bool // idempotency keys of captures and refunds done
 	seq      int
-	// Down makes every call fail with ErrUnreachable, as with the internet out.
-	Down bool
+	down     bool
+}
+
+// SetDown makes every call fail with ErrUnreachable, as with the internet
+// out, until it is called with false.
+func (p *Provider) SetDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
 }
 
 // New returns an empty stand-in.
@@ -39,8 +46,8 @@ func New() *Provider {
 	return &Provider{payments: map[string]*mobilepay.Payment{}, keys: map[string]bool{}}
 }
 
-func (p *Provider) down() error {
-	if p.Down {
+func (p *Provider) unreachable() error {
+	if p.down {
 		return mobilepay.ErrUnreachable
 	}
 	return nil
@@ -50,7 +57,7 @@ func (p *Provider) down() error {
 func (p *Provider) Create(_ context.Context, reference string, amountØre int64, phone string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.down(); err != nil {
+	if err := p.unreachable(); err != nil {
 		return err
 	}
 	if amountØre < 1 || reference == "" {
@@ -85,7 +92,7 @@ func (p *Provider) authorize(pay *mobilepay.Payment) {
 func (p *Provider) Get(_ context.Context, reference string) (mobilepay.Payment, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.down(); err != nil {
+	if err := p.unreachable(); err != nil {
 		return mobilepay.Payment{}, err
 	}
 	pay, ok := p.payments[reference]
@@ -136,7 +143,7 @@ func (p *Provider) Refund(_ context.Context, reference string, amountØre int64,
 func (p *Provider) modify(reference, key string, f func(*mobilepay.Payment) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := p.down(); err != nil {
+	if err := p.unreachable(); err != nil {
 		return err
 	}
 	pay, ok := p.payments[reference]
