@@ -264,6 +264,17 @@ func TestMobileOutcomes(t *testing.T) {
 			t.Errorf("sale %s with %d payments; captured %d", sl.Status, len(sl.Payments), p.Captured)
 		}
 	})
+	t.Run("provider unreachable: failed at once, take another tender", func(t *testing.T) {
+		s.mobile.SetDown(true)
+		defer s.mobile.SetDown(false)
+		id, res := start(2100)
+		if res.Attempt == nil || res.Attempt.Status != ledger.AttemptFailed {
+			t.Fatalf("%+v", res.Attempt)
+		}
+		if sl, _ := s.l.Sale(id); sl.Totals.Paid != 0 || len(sl.Pending) != 0 {
+			t.Errorf("sale paid %d pending %v", sl.Totals.Paid, sl.Pending)
+		}
+	})
 	t.Run("cashier aborts", func(t *testing.T) {
 		id, res := start(2164)
 		var ab till.CardResult
