@@ -344,10 +344,7 @@ func (s *Server) void(c echo.Context) error {
 }
 
 func (s *Server) pay(c echo.Context) error {
-	var req struct {
-		Method string    `json:"method"`
-		Amount money.Øre `json:"amount"` // cash: what was handed over; card: 0 for all that is due
-	}
+	var req payReq
 	if err := bind(c, &req); err != nil {
 		return err
 	}
@@ -368,7 +365,7 @@ func (s *Server) pay(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, res)
 	}
-	return &apiError{http.StatusBadRequest, "bad_method", `method must be "cash" or "card"`, false}
+	return s.payTender(c, req)
 }
 
 func (s *Server) getAttempt(c echo.Context) error {
@@ -467,10 +464,23 @@ func (s *Server) weigh(c echo.Context) error {
 
 func (s *Server) openReturn(c echo.Context) error {
 	var req struct {
-		Original string `json:"original"` // the sale's id, as on its receipt's barcode
+		Original  string         `json:"original"`  // the sale's id, as on its receipt's barcode
+		Code      string         `json:"code"`      // or what the receipt's code holds, or its number
+		NoReceipt bool           `json:"noReceipt"` // a return without a receipt (needs a supervisor)
+		Override  *till.Override `json:"override"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
+	}
+	if req.NoReceipt {
+		return s.blindReturn(c, req.Override)
+	}
+	if req.Original == "" && req.Code != "" {
+		sl, err := s.till.FindSale(s.req(c), req.Code)
+		if err != nil {
+			return err
+		}
+		req.Original = sl.ID
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
@@ -483,8 +493,9 @@ func (s *Server) openReturn(c echo.Context) error {
 
 func (s *Server) returnLine(c echo.Context) error {
 	var req struct {
-		Line int   `json:"line"`
-		Qty  int64 `json:"qty"`
+		Line int    `json:"line"`
+		SKU  string `json:"sku"` // a return without a receipt names the item
+		Qty  int64  `json:"qty"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -492,18 +503,9 @@ func (s *Server) returnLine(c echo.Context) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) {
+		if req.SKU != "" {
+			return s.till.ReturnItem(ctx, r, c.Param("id"), req.SKU, req.Qty)
+		}
 		return s.till.ReturnLine(ctx, r, c.Param("id"), req.Line, req.Qty)
 	})
-}
-
-func (s *Server) refund(c echo.Context) error {
-	var req struct {
-		Method string `json:"method"`
-	}
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	return s.saleWrite(c, func(r till.Req) (till.SaleJSON, error) { return s.till.Refund(ctx, r, c.Param("id"), req.Method) })
 }

@@ -100,7 +100,8 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.GET("/payments/:id", s.getAttempt)
 	api.POST("/returns", s.openReturn)
 	api.POST("/returns/:id/lines", s.returnLine)
-	api.POST("/returns/:id/refund", s.refund)
+	api.POST("/returns/:id/refund", s.refundReturn)
+	s.payRoutes(api)
 	api.GET("/journal", s.journal)
 	api.GET("/events", s.events)
 	s.dayRoutes(api) // day.go
@@ -201,10 +202,11 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 // statusOf gives a ledger rejection its HTTP status.
 func statusOf(code string) int {
 	switch code {
-	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode":
+	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode", "unknown_voucher":
 		return http.StatusNotFound
 	case "idempotency_conflict", "sale_closed", "sale_parked", "sale_paid", "payment_pending",
-		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open", "is_return", "not_returnable":
+		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open", "is_return", "not_returnable",
+		"not_reversible", "attempt_exists":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kasse/kasse/drivers/mobilepay/mobilepaytest"
 	"github.com/kasse/kasse/drivers/terminal"
 	"github.com/kasse/kasse/drivers/terminal/terminaltest"
 	"github.com/kasse/kasse/hub/barcode"
@@ -32,6 +33,8 @@ type stack struct {
 	node *replicate.Node
 	term *terminaltest.Server
 	svc  *till.Service
+	// mobile is the stand-in mobile payment provider.
+	mobile *mobilepaytest.Provider
 }
 
 const (
@@ -77,6 +80,9 @@ func newStack(t tb) *stack {
 		t.Fatal(err)
 	}
 	svc := till.New(l, node, client, barcode.DefaultLayouts(), log)
+	mobile := mobilepaytest.New()
+	svc.Mobile = mobile
+	svc.Tenders = []till.Tender{{ID: "invoice", Name: "Faktura", Code: 12006, NeedsRef: true}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for !node.IsLeader() {
@@ -95,12 +101,13 @@ func newStack(t tb) *stack {
 	srv := New(svc, healthy{}, map[string]string{tokenK1: "K1", tokenK2: "K2"}, reg, log)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
+		svc.Close()
 		hs.Close()
 		term.Close()
 		_ = node.Shutdown()
 		_ = db.Close()
 	})
-	return &stack{url: hs.URL, l: l, node: node, term: term, svc: svc}
+	return &stack{url: hs.URL, l: l, node: node, term: term, svc: svc, mobile: mobile}
 }
 
 type healthy struct{}

@@ -124,6 +124,32 @@ func TestPayWithTip(t *testing.T) {
 	}
 }
 
+// TestFunding: the terminal says whether the card is a debit or a credit
+// card (xx.58 is the test Mastercard, a credit card).
+func TestFunding(t *testing.T) {
+	r := newRig(t, 0)
+	if res := pay(t, r, "fund-1", 1000); res.Funding != "debit" {
+		t.Errorf("Visa: %+v", res)
+	}
+	if res := pay(t, r, "fund-2", 1058); res.Funding != "credit" || res.Brand != "MasterCard" {
+		t.Errorf("Mastercard: %+v", res)
+	}
+}
+
+// TestTipOnTerminal: the cardholder adds 10 % on the terminal (amount
+// ending .60): 100,60 asked, a 10,00 tip, 110,60 charged.
+func TestTipOnTerminal(t *testing.T) {
+	r := newRig(t, 0)
+	res := pay(t, r, "tip-2", 10060)
+	if res.Outcome != terminal.Approved || res.AuthorizedØre != 11060 || res.TipØre != 1000 {
+		t.Fatalf("got %+v", res)
+	}
+	st, err := r.client.Status(context.Background(), "tip-2")
+	if err != nil || st.TipØre != 1000 {
+		t.Fatalf("status %+v %v", st, err)
+	}
+}
+
 func TestPayDeclined(t *testing.T) {
 	r := newRig(t, 0)
 	res := pay(t, r, "sale-2/1", 10051)
@@ -405,6 +431,9 @@ func TestFullPANIsMasked(t *testing.T) {
 		t.Fatalf("got %+v", res)
 	}
 	logs := r.log.String()
+	if !strings.Contains(logs, "SensitiveCardData") {
+		t.Errorf("no warning about SensitiveCardData logged:\n%s", logs)
+	}
 	if !strings.Contains(logs, "unmasked card number") {
 		t.Errorf("no warning logged:\n%s", logs)
 	}

@@ -50,6 +50,13 @@ type Result struct {
 	// (refunds) or reversed (reversals). Zero unless Approved, Partial or
 	// Reversed.
 	AuthorizedØre int64
+	// Funding is "credit" or "debit" when the terminal said which kind of
+	// card it was (Adyen's fundingSource in AdditionalResponse; nexo has no
+	// field for it), "" when it did not.
+	Funding string
+	// TipØre is the part of AuthorizedØre that is a tip (AmountsResp.TipAmount),
+	// whether the sale system proposed it or the cardholder entered it.
+	TipØre int64
 	// TerminalTxID is POIData.POITransactionID.TransactionID: what Reverse
 	// needs and what reconciliation matches against.
 	TerminalTxID string
@@ -147,6 +154,12 @@ func paymentOutcome(pr *paymentResponse) (decoded, error) {
 			return d, fmt.Errorf("%w: AuthorizedAmount: %w", ErrUnknownOutcome, err)
 		}
 		d.AuthorizedØre = amt
+		if tip := pr.PaymentResult.AmountsResp.TipAmount; tip != "" {
+			if d.TipØre, err = parseØre(tip); err != nil || d.TipØre > amt {
+				return d, fmt.Errorf("%w: TipAmount is not an amount within AuthorizedAmount", ErrUnknownOutcome)
+			}
+		}
+		d.Funding = fundingSource(pr.Response.AdditionalResponse)
 		if reversedFlag(pr.Response.AdditionalResponse) {
 			d.Outcome = Reversed
 		}
@@ -307,6 +320,24 @@ func reversedFlag(additional string) bool {
 	}
 	q, err := url.ParseQuery(additional)
 	return err == nil && q.Get("reversed") == "true"
+}
+
+// fundingSource reads "fundingSource=CREDIT|DEBIT" from an AdditionalResponse.
+func fundingSource(additional string) string {
+	if !strings.Contains(additional, "fundingSource") {
+		return ""
+	}
+	q, err := url.ParseQuery(additional)
+	if err != nil {
+		return ""
+	}
+	switch strings.ToUpper(q.Get("fundingSource")) {
+	case "CREDIT":
+		return "credit"
+	case "DEBIT":
+		return "debit"
+	}
+	return ""
 }
 
 // clip makes text from the terminal fit to keep or log: card-number-like

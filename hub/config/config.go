@@ -28,6 +28,7 @@ type Config struct {
 	Shop      Shop       `yaml:"shop"`
 	Registers []Register `yaml:"registers"`
 	Terminal  Terminal   `yaml:"terminal"`
+	Payments  Payments   `yaml:"payments"`
 	Log       Log        `yaml:"log"`
 	Barcode   Barcode    `yaml:"barcode"`
 	Devices   Devices    `yaml:"devices"`
@@ -176,6 +177,7 @@ func Default() Config {
 			{ID: "K2", Name: "Kasse 2", Token: "demo-token-register-2"},
 		},
 		Terminal: Terminal{Simulator: true, POIID: "SIM-1", SaleID: "kasse", Timeout: 60 * time.Second},
+		Payments: Payments{MobileSimulator: true, Tenders: []Tender{{ID: "invoice", Name: "Faktura", Code: 12006, NeedsRef: true}}},
 		Log:      Log{Level: "info", Format: "text"},
 		Barcode:  Barcode{Layouts: "default"},
 		Devices:  Devices{Printers: []Printer{}, Scanners: []Scanner{}, Scales: []Scale{}, GPIO: []GPIO{}, Displays: []Display{}},
@@ -319,6 +321,7 @@ func (c Config) Validate() error {
 	if !c.Terminal.Simulator && c.Terminal.URL != "" && !strings.HasPrefix(c.Terminal.URL, "https://") {
 		bad("terminal.url %q must be https://", c.Terminal.URL)
 	}
+	c.Payments.validate(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -48,6 +48,9 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown env", "", []string{"KASSE_HTTP_ADR=x"}, "unknown environment variable KASSE_HTTP_ADR"},
 		{"bad env value", "", []string{"KASSE_DEMO=maybe"}, "KASSE_DEMO"},
 		{"wrong type", "raft:\n  timeout_scale: fast\n", nil, "line 2: cannot unmarshal"},
+		{"tender without a name", "payments:\n  tenders:\n    - id: invoice\n      code: 12006\n", nil, "needs an id and a name"},
+		{"tender with a built-in id", "payments:\n  tenders:\n    - id: card\n      name: Kort\n      code: 12002\n", nil, "built-in tender"},
+		{"tender with a bad code", "payments:\n  tenders:\n    - id: iou\n      name: Gjeld\n      code: 12500\n", nil, "not a SAF-T payment code"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Load(write(t, c.file), c.env)

@@ -462,6 +462,9 @@ func applySaleVoid(a *applyCtx, env *Envelope) (any, error) {
 	if s.Status != SaleOpen && s.Status != SaleParked {
 		return nil, reject("sale_closed", "sale is %s and cannot be voided", s.Status)
 	}
+	if s.Original != "" {
+		return nil, reject("is_exchange", "an exchange, like a return, is finished, not voided: remove its lines instead")
+	}
 	if err := editable(s); err != nil {
 		return nil, err
 	}
@@ -533,8 +536,8 @@ func applyPayStart(a *applyCtx, env *Envelope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.Attempt == "" || req.Method != "card" {
-		return nil, reject("bad_request", "a card payment needs an attempt id")
+	if req.Attempt == "" || (req.Method != MethodCard && req.Method != MethodMobile) {
+		return nil, reject("bad_request", "a card or mobile payment needs an attempt id")
 	}
 	s, err := a.openSale(req.Sale)
 	if err != nil {
@@ -583,11 +586,8 @@ func applyPayResult(a *applyCtx, env *Envelope) (any, error) {
 	o := req.Outcome
 	switch o.Status {
 	case AttemptApproved:
-		if o.Authorized < 1 || o.Authorized > at.Amount {
-			return nil, reject("bad_outcome", "authorised amount %s is outside the attempt's %s", money.Kr(o.Authorized), money.Kr(at.Amount))
-		}
-		if o.Card == nil || o.Card.TerminalTx == "" {
-			return nil, reject("bad_outcome", "an approval needs the terminal's transaction id")
+		if err := checkApproval(at, &o); err != nil {
+			return nil, err
 		}
 	case AttemptDeclined, AttemptFailed:
 	default:
@@ -597,8 +597,11 @@ func applyPayResult(a *applyCtx, env *Envelope) (any, error) {
 	s.Pending = slices.DeleteFunc(s.Pending, func(id string) bool { return id == at.ID })
 	a.b.del(pfxPending + at.ID)
 	if o.Status == AttemptApproved {
-		s.Payments = append(s.Payments, Payment{Method: at.Method, Amount: o.Authorized, Attempt: at.ID, Card: o.Card})
+		s.Payments = append(s.Payments, paymentOf(at, &o))
 		s.Recompute()
+		if err := a.markReversed(at); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := a.journal("payment.result", 0, s.ID, at); err != nil {
 		return nil, err
@@ -606,7 +609,7 @@ func applyPayResult(a *applyCtx, env *Envelope) (any, error) {
 	if err := a.put(pfxAttempt+at.ID, at); err != nil {
 		return nil, err
 	}
-	if s.Status == SaleOpen && s.Totals.Due <= 0 && o.Status == AttemptApproved {
+	if s.Status == SaleOpen && settled(s) && o.Status == AttemptApproved {
 		if err := a.complete(s); err != nil {
 			return nil, err
 		}
@@ -635,12 +638,12 @@ func (a *applyCtx) complete(s *Sale) error {
 		No: reg.Receipts, Nr: sig.Nr, Local: a.env.Time.In(Oslo).Format("2006-01-02 15:04:05"),
 		Signature: sig.Value, KeyVer: sig.KeyVersion, Journal: a.tip.Seq + 1, Time: a.env.Time,
 	}
-	back := int64(1)
-	if s.Kind == KindReturn {
-		back = -1 // a return puts the goods back
-	}
 	for _, l := range s.Lines {
-		if !l.Removed && !s.Training { // training moves no goods
+		back := int64(1)
+		if s.Kind == KindReturn || l.Orig != 0 {
+			back = -1 // a return (or an exchange's returned line) puts the goods back
+		}
+		if !l.Removed && l.Voucher == "" && !s.Training { // training moves no goods
 			if _, err := a.moveStock(l.SKU, -back*l.Qty); err != nil {
 				return err
 			}
@@ -655,6 +658,9 @@ func (a *applyCtx) complete(s *Sale) error {
 		return err
 	}
 	if err := a.appendEntry(e); err != nil {
+		return err
+	}
+	if err := a.completed(s); err != nil {
 		return err
 	}
 	cash := slices.ContainsFunc(s.Payments, func(p Payment) bool { return p.Method == "cash" })

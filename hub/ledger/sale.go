@@ -43,7 +43,10 @@ type Sale struct {
 	Lines    []Line    `json:"lines"`
 	Discount *Discount `json:"discount,omitempty"` // on the whole sale
 	Payments []Payment `json:"payments,omitempty"`
-	Pending  []string  `json:"pending,omitempty"` // card payment attempts awaiting an outcome
+	Pending  []string  `json:"pending,omitempty"` // card and mobile payment attempts awaiting an outcome
+	// Tip is a tip the cashier added before the sale closed (tips.go); tips
+	// are not sales: no VAT, not in Total, but part of what is due.
+	Tip      money.Øre `json:"tip,omitempty"`
 	Totals   Totals    `json:"totals"`
 	Receipt  *Receipt  `json:"receipt,omitempty"` // set when completed
 	Copies   int       `json:"copies,omitempty"`  // copy receipts printed (at most one)
@@ -67,6 +70,9 @@ type Line struct {
 	Discount *Discount  `json:"discount,omitempty"`
 	Removed  bool       `json:"removed,omitempty"`
 	Orig     int        `json:"orig,omitempty"` // a return line: the original sale's line number
+	// Voucher is the gift card this line sells or tops up (no stock, VAT 0:
+	// the VAT is due when the card is spent).
+	Voucher string `json:"voucher,omitempty"`
 
 	Gross    money.Øre `json:"gross"`    // before discounts
 	LineDisc money.Øre `json:"lineDisc"` // this line's own discount
@@ -89,14 +95,24 @@ type Discount struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// Payment is a tender accepted on a sale.
+// Payment is a tender accepted on a sale (negative on a refund). Method is
+// one of the Method constants (tender.go); PaymentCode gives its SAF-T code.
 type Payment struct {
-	Method   string    `json:"method"` // cash, card
-	Amount   money.Øre `json:"amount"` // counted towards the sale
+	Method   string    `json:"method"` // cash, card, giftcard, credit, mobile, other
+	Amount   money.Øre `json:"amount"` // counted towards the sale, tip included
 	Tendered money.Øre `json:"tendered,omitempty"`
 	Change   money.Øre `json:"change,omitempty"`
 	Attempt  string    `json:"attempt,omitempty"`
 	Card     *CardInfo `json:"card,omitempty"`
+	// Tip is the part of Amount that is a tip entered on the terminal.
+	Tip money.Øre `json:"tip,omitempty"`
+	// Ref is the gift card or credit note number, the mobile payment's
+	// provider reference, or the other tender's reference (an invoice's
+	// customer).
+	Ref string `json:"ref,omitempty"`
+	// Tender and Code name a shop-configured other tender and its SAF-T code.
+	Tender string `json:"tender,omitempty"`
+	Code   int    `json:"code,omitempty"`
 }
 
 // CardInfo is all the hub keeps of a card payment: never a full card number.
@@ -105,6 +121,8 @@ type CardInfo struct {
 	Approval   string `json:"approval,omitempty"`
 	Brand      string `json:"brand,omitempty"`
 	Masked     string `json:"masked,omitempty"`
+	// Funding is "credit" or "debit" when the terminal said which.
+	Funding string `json:"funding,omitempty"`
 }
 
 // VATLine is the VAT of one rate on a sale.
@@ -127,6 +145,9 @@ type Totals struct {
 	Due      money.Øre `json:"due"`      // still to pay, exact
 	Change   money.Øre `json:"change"`
 	Items    int64     `json:"items"` // pieces; a weighed line counts as one
+	// Tips are the cashier's tip and the tips entered on the terminal:
+	// paid on top of Total, never part of it.
+	Tips money.Øre `json:"tips,omitempty"`
 }
 
 // Receipt is what completing a sale fixes for ever.
@@ -216,12 +237,14 @@ func (s *Sale) Recompute() {
 		t.VAT = append(t.VAT, *v)
 	}
 	sort.Slice(t.VAT, func(i, j int) bool { return t.VAT[i].Rate > t.VAT[j].Rate })
+	t.Tips = s.Tip
 	for _, p := range s.Payments {
 		t.Paid += p.Amount
+		t.Tips += p.Tip
 	}
 	t.Rounding = s.Totals.Rounding
 	t.Change = s.Totals.Change
-	t.Due = t.Total + t.Rounding - t.Paid
+	t.Due = t.Total + t.Rounding + t.Tips - t.Paid
 	s.Totals = t
 }
 

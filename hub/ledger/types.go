@@ -60,7 +60,13 @@ type Item struct {
 // Attempt is a card payment asked of a terminal. It is journaled before the
 // terminal is asked, so an outcome lost in a crash is looked up, not guessed.
 type Attempt struct {
-	ID       string    `json:"id"`
+	ID string `json:"id"`
+	// Kind is "" for a payment, AttemptRefund or AttemptReversal (money
+	// going back: booked as a negative payment). Of is the payment
+	// attempt a reversal cancels.
+	Kind     string    `json:"kind,omitempty"`
+	Of       string    `json:"of,omitempty"`
+	Reversed string    `json:"reversed,omitempty"` // the reversal that cancelled this payment
 	Sale     string    `json:"sale"`
 	Register string    `json:"register"`
 	Method   string    `json:"method"`
@@ -84,6 +90,10 @@ type Outcome struct {
 	Authorized money.Øre `json:"authorized,omitempty"`
 	Card       *CardInfo `json:"card,omitempty"`
 	Message    string    `json:"message,omitempty"`
+	// Tip is the part of Authorized the customer added on the terminal.
+	Tip money.Øre `json:"tip,omitempty"`
+	// Ref is a mobile payment's provider reference.
+	Ref string `json:"ref,omitempty"`
 }
 
 // Limits that keep a single command small and a typing slip harmless.

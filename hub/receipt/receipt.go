@@ -94,8 +94,12 @@ func Build(d Data) (*Layout, error) {
 	if d.Seller != "" {
 		add("Selger: "+d.Seller, "", Plain)
 	}
-	if ret {
+	if ret && s.Original == "" && d.OriginalReceipt == 0 {
+		add("Retur uten kvittering", "", Plain)
+	} else if ret {
 		add(fmt.Sprintf("Retur av kvittering nr. %d", d.OriginalReceipt), "", Plain)
+	} else if s.Original != "" {
+		add(fmt.Sprintf("Bytte: retur fra kvittering nr. %d", d.OriginalReceipt), "", Plain)
 	}
 	add("", "", Rule)
 	for _, ln := range s.Lines {
@@ -106,7 +110,7 @@ func Build(d Data) (*Layout, error) {
 		switch {
 		case ln.Unit == ledger.UnitKg:
 			add(fmt.Sprintf("  %s kg x %s/kg", grams(ln.Qty), kr(unitPrice(ln))), "", Plain)
-		case ln.Qty > 1 && !ret:
+		case ln.Qty > 1 && !ret && ln.Orig == 0:
 			add(fmt.Sprintf("  %d x %s", ln.Qty, kr(unitPrice(ln))), "", Plain)
 		case ln.Qty > 1:
 			add(fmt.Sprintf("  %d stk returnert", ln.Qty), "", Plain)
@@ -131,9 +135,12 @@ func Build(d Data) (*Layout, error) {
 		add("Du sparte", kr(t.Discount), Plain)
 	}
 	add("TOTAL", "kr "+kr(t.Total), Big)
+	if t.Tips != 0 {
+		add("Tips (uten MVA)", kr(t.Tips), Plain)
+	}
 	if t.Rounding != 0 {
 		add("Øreavrunding", kr(t.Rounding), Plain)
-		if ret {
+		if ret || t.Total < 0 {
 			add("Tilbakebetalt", "kr "+kr(-(t.Total+t.Rounding)), Bold)
 		} else {
 			add("Betalt", "kr "+kr(t.Total+t.Rounding), Bold)
@@ -143,7 +150,7 @@ func Build(d Data) (*Layout, error) {
 	for _, p := range s.Payments {
 		switch p.Method {
 		case "cash":
-			if ret {
+			if ret || p.Amount < 0 {
 				add("Tilbakebetalt kontant", kr(-p.Amount), Plain)
 			} else {
 				add("Kontant", kr(p.Tendered), Plain)
@@ -163,8 +170,11 @@ func Build(d Data) (*Layout, error) {
 					add("  Autorisasjon "+c.Approval, "", Plain)
 				}
 			}
+			if p.Tip != 0 {
+				add("  herav tips", kr(p.Tip), Plain)
+			}
 		default:
-			add(p.Method, kr(p.Amount), Plain)
+			tenderRows(p, add)
 		}
 	}
 	if t.Change != 0 {
@@ -265,7 +275,7 @@ func ForSale(src Source, saleID string, copy bool) (*Layout, error) {
 		seller = e.Name
 	}
 	d := Data{Shop: *shop, Register: *reg, Sale: sale, Seller: seller, Copy: copy}
-	if sale.Kind == ledger.KindReturn {
+	if sale.Original != "" {
 		if orig, err := src.Sale(sale.Original); err == nil && orig.Receipt != nil {
 			d.OriginalReceipt = orig.Receipt.No
 		}

@@ -47,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -192,7 +193,7 @@ type exporter struct {
 	rates       map[money.Rate]bool
 	articles    map[string]article
 	groups      map[string]string // group name → basicID
-	payOther    bool
+	payCodes    map[int]bool      // SAF-T payment codes used in the period
 	shop        *ledger.Shop
 	employees   []ledger.Employee
 	empKnown    map[string]bool
@@ -309,9 +310,10 @@ func (x *exporter) collect() error {
 				}
 			}
 			for _, p := range s.Payments {
-				if p.Method != "cash" && p.Method != "card" {
-					x.payOther = true
+				if x.payCodes == nil {
+					x.payCodes = map[int]bool{}
 				}
+				x.payCodes[ledger.PaymentCode(p)] = true
 			}
 		}
 		return nil
@@ -633,8 +635,10 @@ func (x *exporter) basics() {
 	x.basic("11", transRet, "11006", "Return payment")
 	x.basic("12", payCash, "12001", "Cash")
 	x.basic("12", payCard, "12002", "Debit card")
-	if x.payOther {
-		x.basic("12", payOther, "12999", "Other")
+	for _, c := range slices.Sorted(maps.Keys(x.payCodes)) {
+		if c != ledger.CodeCash && c != ledger.CodeDebitCard {
+			x.basic("12", payID(ledger.Payment{Method: ledger.MethodOther, Code: c}), fmt.Sprint(c), payDesc(c))
+		}
 	}
 	codes := make([]int, 0, len(eventIDs))
 	for c := range eventIDs {
@@ -796,9 +800,12 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 		if l.Removed {
 			continue // the removal is a LINEDELETE event
 		}
-		qty := l.Qty
-		if ret && qty > 0 {
-			qty = -qty
+		qty, lt := l.Qty, lineType
+		if ret && qty > 0 || l.Orig != 0 && qty > 0 {
+			qty = -qty // a returned line, also one taken back in an exchange
+		}
+		if l.Orig != 0 {
+			lt = lineReturn
 		}
 		q := fmt.Sprint(qty)
 		if l.Unit == ledger.UnitKg {
@@ -811,7 +818,7 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 		x.start("ctLine")
 		x.el("nr", nr)
 		x.el("lineID", fmt.Sprint(l.No))
-		x.el("lineType", lineType)
+		x.el("lineType", lt)
 		x.el("artGroupID", x.group(l.Group))
 		if l.SKU != "" {
 			x.el("artID", cut(l.SKU, 35))
@@ -839,13 +846,7 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 	x.el("roundingAmnt", money.Format(s.Totals.Rounding))
 	x.end("rounding")
 	for _, p := range s.Payments {
-		typ := payOther
-		switch p.Method {
-		case "cash":
-			typ = payCash
-		case "card":
-			typ = payCard
-		}
+		typ := payID(p)
 		x.start("payment")
 		x.el("paymentType", typ)
 		x.el("paidAmnt", money.Format(p.Amount))
@@ -854,6 +855,8 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 		x.el("exchRt", "1.000000")
 		if p.Card != nil {
 			x.opt("paymentRefID", cut(p.Card.TerminalTx, 999))
+		} else if p.Ref != "" {
+			x.opt("paymentRefID", cut(p.Ref, 999))
 		}
 		x.end("payment")
 	}

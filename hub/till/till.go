@@ -33,10 +33,14 @@ type Proposer interface {
 	Propose(ctx context.Context, data []byte) (replicate.Result, error)
 }
 
-// Terminal is a card payment terminal.
+// Terminal is a card payment terminal (see card.go for how it is used).
 type Terminal interface {
 	Pay(ctx context.Context, req terminal.PayRequest) (terminal.Result, error)
+	Refund(ctx context.Context, req terminal.PayRequest) (terminal.Result, error)
+	Reverse(ctx context.Context, txID, poiTxID string, amountØre int64) (terminal.Result, error)
 	Status(ctx context.Context, txID string) (terminal.Result, error)
+	ReversalStatus(ctx context.Context, txID string) (terminal.Result, error)
+	Abort(ctx context.Context, txID string) error
 }
 
 // Service serves the registers of one hub.
@@ -52,12 +56,26 @@ type Service struct {
 	// ResolveAfter is how long an unanswered card payment is left to its own
 	// request before the resolver asks the terminal about it.
 	ResolveAfter time.Duration
+	// Mobile, when set, takes mobile payments (mobile.go).
+	Mobile Mobile
+	// Tenders are the other tenders the shop takes (tender.go).
+	Tenders []Tender
+
+	since time.Time          // when this service started: older attempts are nobody's here
+	bg    context.Context    // lives until Close, for payments followed in the background
+	stop  context.CancelFunc // ends bg
 }
 
 // New makes a service. term may be nil: card payments are then refused.
 func New(l *ledger.Ledger, p Proposer, term Terminal, layouts barcode.Layouts, log *slog.Logger) *Service {
-	return &Service{L: l, p: p, term: term, parser: barcode.Parser{Layouts: layouts}, now: time.Now, log: log, ResolveAfter: 20 * time.Second}
+	bg, stop := context.WithCancel(context.Background())
+	return &Service{L: l, p: p, term: term, parser: barcode.Parser{Layouts: layouts}, now: time.Now, log: log, ResolveAfter: 20 * time.Second,
+		since: time.Now(), bg: bg, stop: stop}
 }
+
+// Close stops following payments in the background; what they left
+// pending is resolved after the next start.
+func (s *Service) Close() { s.stop() }
 
 // Req says who is asking: the register (from its token), the employee logged
 // in on it, and the request's idempotency key with a hash of the request as

@@ -23,8 +23,9 @@
 //	xx.55  in progress until aborted   (then Failure, Aborted)
 //	xx.56  terminal busy               (Failure, Busy)
 //	xx.57  cancelled on the terminal   (Failure, Cancel)
-//	xx.58  approved with a Mastercard
-//	xx.59  approved, but MaskedPan carries the full number (a broken terminal)
+//	xx.58  approved with a Mastercard (a credit card: fundingSource=CREDIT; the Visa says DEBIT)
+//	xx.59  approved, but MaskedPan and SensitiveCardData carry the full number (a broken terminal)
+//	xx.60  approved with a tip of 10 % (rounded down to whole kroner) the cardholder added
 //	other  approved with a VISA        (411111******1111)
 //
 // A payment that arrives while another is in progress is answered Busy, as a
@@ -105,9 +106,13 @@ type Step struct {
 	AuthorizedØre int64
 	// Card is the card presented; the zero Card means Visa.
 	Card Card
-	// LeakPAN puts the full card number in MaskedPan, as a broken terminal
-	// might, to test that the sale system masks it.
+	// LeakPAN puts the full card number in MaskedPan, and the number and
+	// track data in SensitiveCardData, as a broken or misconfigured
+	// terminal might, to test that the sale system keeps none of it.
 	LeakPAN bool
+	// TipØre is a tip the cardholder adds on the terminal: it is charged on
+	// top and reported in AmountsResp.TipAmount.
+	TipØre int64
 }
 
 // Rule is the Step the stand-in takes for a payment of amountØre when
@@ -132,6 +137,8 @@ func Rule(amountØre int64) Step {
 		return Step{Action: Approve, Card: Mastercard}
 	case 59:
 		return Step{Action: Approve, LeakPAN: true}
+	case 60:
+		return Step{Action: Approve, TipØre: amountØre / 1000 * 100}
 	}
 	return Step{Action: Approve}
 }
@@ -319,6 +326,19 @@ func (t *Terminal) Complete(serviceID string) bool {
 		return false
 	}
 	t.approveLocked(tx)
+	return true
+}
+
+// Decline ends an in-progress payment as refused by the issuer, as if the
+// cardholder's card had been declined. It reports whether there was one.
+func (t *Terminal) Decline(serviceID string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tx := t.findLocked(serviceID)
+	if tx == nil || tx.State != InProgress {
+		return false
+	}
+	t.endLocked(tx, Declined, "Refusal")
 	return true
 }
 
@@ -533,6 +553,9 @@ func (t *Terminal) payment(w http.ResponseWriter, r *http.Request, hdr header, r
 	if card == (Card{}) {
 		card = Visa
 	}
+	if step.TipØre > 0 && payType == "Normal" {
+		tip += step.TipØre
+	}
 	t.seq++
 	now := t.cfg.Now()
 	tx := &txn{
@@ -655,6 +678,9 @@ func (t *Terminal) paymentResponse(tx *txn, forStatus bool) *payResp {
 			p.Response.Result = "Partial"
 		}
 		note.Set("message", "Approved")
+		// As Adyen's terminals say: the test Visa is a debit card, the
+		// test Mastercard a credit card.
+		note.Set("fundingSource", map[bool]string{true: "CREDIT", false: "DEBIT"}[tx.card == Mastercard])
 		if forStatus && tx.ReversedØre > 0 {
 			note.Set("reversedAmount", string(kroner(tx.ReversedØre)))
 			if tx.State == Reversed {
@@ -678,6 +704,11 @@ func (t *Terminal) paymentResponse(tx *txn, forStatus bool) *payResp {
 		pr.PaymentInstrumentData.CardData.PaymentBrand = tx.Brand
 		pr.PaymentInstrumentData.CardData.MaskedPan = tx.MaskedPAN
 		pr.PaymentInstrumentData.CardData.EntryMode = []string{"ICC"}
+		if tx.step.LeakPAN {
+			sd := &sensitiveCardData{PAN: tx.card.PAN, ExpiryDate: "1230"}
+			sd.TrackData = append(sd.TrackData, struct{ TrackValue string }{";" + tx.card.PAN + "=30121010000000000000?"})
+			pr.PaymentInstrumentData.CardData.SensitiveCardData = sd
+		}
 		pr.PaymentAcquirerData.AcquirerPOIID = t.cfg.POIID
 		pr.PaymentAcquirerData.MerchantID = "KasseTestMerchant"
 		if tx.State == Approved || tx.State == Reversed {

@@ -142,6 +142,9 @@ type payResult struct {
 			PaymentBrand string
 			MaskedPan    string
 			EntryMode    []string
+			// SensitiveCardData is what a misconfigured terminal may send
+			// a sale system: the full number and track data.
+			SensitiveCardData *sensitiveCardData `json:",omitempty"`
 		}
 	}
 	PaymentAcquirerData struct {
@@ -203,4 +206,11 @@ func kroner(øre int64) json.Number {
 
 func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+type sensitiveCardData struct {
+	PAN         string
+	ExpiryDate  string
+	TrackData   []struct{ TrackValue string }
+	CardSeqNumb string `json:",omitempty"`
 }

@@ -123,6 +123,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		t = term
 	}
 	svc := till.New(l, node, t, layouts, log)
+	h.payments(svc)
 
 	// 6. First start of a new shop: wait to lead, then set it up.
 	if err := h.setUp(ctx, svc, keys); err != nil {
@@ -402,7 +403,7 @@ func (h *hub) Ready() error {
 func (h *hub) terminal(ctx context.Context) (*terminal.Client, error) {
 	tc := h.cfg.Terminal
 	cfg := terminal.DefaultConfig()
-	cfg.POIID, cfg.SaleID = tc.POIID, tc.SaleID
+	cfg.POIID, cfg.SaleID, cfg.Logger = tc.POIID, tc.SaleID, h.log
 	if tc.Timeout > 0 {
 		cfg.Timeout = tc.Timeout
 	}
