@@ -27,17 +27,15 @@ import (
 	"github.com/kasse/kasse/hub/saft"
 )
 
-// schema finds the official SAF-T schema: it lives in shared/saft beside
-// the repository (or beside the folder of its work trees).
+// schema is the official SAF-T Cash Register schema, kept in the repository
+// beside the exporter's tests.
 func schema(t *testing.T) string {
-	for _, p := range []string{"../../shared/saft", "../../../shared/saft"} {
-		p = filepath.Join(p, "Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	p := "../hub/saft/testdata/schema/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd"
+	if _, err := os.Stat(p); err != nil {
+		t.Errorf("the SAF-T schema is missing, so the export is not validated: %v", err)
+		return ""
 	}
-	t.Error("the SAF-T schema is not in ../shared/saft: the export is not validated")
-	return ""
+	return p
 }
 
 // day drives one register's day through the API and fails on any
