@@ -74,6 +74,21 @@ type Source interface {
 	Registers() ([]ledger.Register, error)
 }
 
+// scanner is a Source that reads entries by their head alone until asked
+// for the whole (*ledger.Ledger is one): most entries of a journal, the
+// lines of every sale, are never needed whole by the export.
+type scanner interface {
+	JournalScan(from uint64, fn func(e *ledger.Entry, full func() error) error) error
+}
+
+// headOnly are the entry types the export needs no more of than the head,
+// when they carry no event code. Any other type is decoded whole.
+var headOnly = map[string]bool{
+	"sale.open": true, "sale.line": true, "sale.qty": true, "sale.discount": true, "sale.price": true,
+	"payment": true, "payment.attempt": true, "payment.result": true,
+	"return.open": true, "return.line": true, "refund": true, "stock.adjust": true,
+}
+
 // Params choose the period and describe the export.
 type Params struct {
 	From, To        time.Time // inclusive period, as Oslo dates
@@ -228,7 +243,11 @@ type article struct{ name, group string }
 // it collects the master data and writes each register's events and
 // transactions to its spills.
 func (x *exporter) walk() error {
-	err := x.src.Journal(1, func(e *ledger.Entry) error {
+	scan, ok := x.src.(scanner)
+	if !ok {
+		scan = wholeScanner{x.src}
+	}
+	err := scan.JournalScan(1, func(e *ledger.Entry, full func() error) error {
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
@@ -240,12 +259,26 @@ func (x *exporter) walk() error {
 		if date > x.stopAfter {
 			return errStop
 		}
-		return x.entry(e, date >= x.from && date <= x.to)
+		in := date >= x.from && date <= x.to
+		if e.Type == "employee.put" || (in && (e.Event != 0 || !headOnly[e.Type])) {
+			if err := full(); err != nil {
+				return err
+			}
+		}
+		return x.entry(e, in)
 	})
 	if errors.Is(err, errStop) {
 		return nil
 	}
 	return err
+}
+
+// wholeScanner reads a Source that decodes every entry whole.
+type wholeScanner struct{ Source }
+
+func (w wholeScanner) JournalScan(from uint64, fn func(e *ledger.Entry, full func() error) error) error {
+	whole := func() error { return nil }
+	return w.Journal(from, func(e *ledger.Entry) error { return fn(e, whole) })
 }
 
 // entry takes one journal entry of the walk; in says whether it lies in
