@@ -183,6 +183,7 @@ func (l *Ledger) Apply(entries []replicate.Entry) []any {
 	b := newBatch(l.db)
 	defer b.txn.Discard()
 	t := l.tip
+	b.journal = t.Seq
 	for i, e := range entries {
 		if e.Index <= l.applied.Load() {
 			results[i] = Result{Index: e.Index, Err: fmt.Errorf("entry %d applied before", e.Index)}
