@@ -173,6 +173,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 			log.Error("http server", "err", err)
 		}
 	}()
+	h.serveAdmin() // 9. Online backups, on a Unix socket in the data directory.
 	log.Info("hub started", "hub", cfg.Hub.ID, "http", h.httpAddr, "raft", node.Addr(), "applied", l.Applied())
 	return h, nil
 }
@@ -531,7 +532,9 @@ func openReadOnly(cfg config.Config, log *slog.Logger) (*ledger.Ledger, func() e
 
 // exportSAFT writes the SAF-T Cash Register file of a period, with
 // progress on stderr.
-func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.Time) error {
+// Spill files go to tempDir (the hub's data directory when empty: on a
+// board, /tmp may be memory).
+func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.Time, tempDir string) error {
 	l, closeDB, err := openReadOnly(cfg, log)
 	if err != nil {
 		return err
@@ -541,14 +544,19 @@ func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.
 	if err != nil {
 		return err
 	}
-	p := saft.Params{From: from, To: to, Created: time.Now(), SoftwareVersion: version,
+	if tempDir == "" {
+		tempDir = cfg.Hub.Data
+	}
+	t0 := time.Now()
+	p := saft.Params{From: from, To: to, Created: t0, SoftwareVersion: version, TempDir: tempDir,
 		Progress: func(done uint64) {
-			fmt.Fprintf(os.Stderr, "\rexport: %d journal entries read (the journal holds %d; each is read a few times)", done, head)
+			rate := float64(done) / max(time.Since(t0).Seconds(), 1e-3)
+			fmt.Fprintf(os.Stderr, "\rexport: %d / %d journal entries, %.0f entries/s ", done, head, rate)
 		}}
 	if err := saft.Export(context.Background(), w, l, p); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintln(os.Stderr, "\nexport: done")
+	fmt.Fprintf(os.Stderr, "\nexport: done in %s\n", time.Since(t0).Round(100*time.Millisecond))
 	return nil
 }
 
