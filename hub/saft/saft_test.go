@@ -29,7 +29,22 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-const schemaPath = "../../../shared/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd"
+// schemaPath is the official schema in shared/saft beside the repository
+// (or beside a folder holding the checkout), found from the test's folder up.
+var schemaPath = func() string {
+	const rel = "shared/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd"
+	dir, _ := filepath.Abs(".")
+	for {
+		if _, err := os.Stat(filepath.Join(dir, rel)); err == nil {
+			return filepath.Join(dir, rel)
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "../../../" + rel
+		}
+		dir = up
+	}
+}()
 
 // shop is a real ledger (see ledgertest) with the export's shop set up.
 type shop struct{ *ledgertest.Shop }

@@ -17,7 +17,7 @@ func TestExportSAFT(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs hub processes")
 	}
-	xsd, _ := filepath.Abs("../../../../shared/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd")
+	xsd := findUp("shared/saft/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd")
 	if _, err := exec.LookPath("xmllint"); err != nil {
 		t.Skip("xmllint is not installed (make test's set-up installs libxml2-utils)")
 	}
@@ -55,5 +55,20 @@ func TestExportSAFT(t *testing.T) {
 	}
 	if out, err := exec.Command("xmllint", "--noout", "--schema", xsd, file).CombinedOutput(); err != nil {
 		t.Fatalf("the export does not validate: %v\n%s", err, out)
+	}
+}
+
+// findUp finds rel in the test's folder or the nearest folder above it.
+func findUp(rel string) string {
+	dir, _ := filepath.Abs(".")
+	for {
+		if _, err := os.Stat(filepath.Join(dir, rel)); err == nil {
+			return filepath.Join(dir, rel)
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return rel
+		}
+		dir = up
 	}
 }
