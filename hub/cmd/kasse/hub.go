@@ -550,6 +550,7 @@ func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.
 	t0 := time.Now()
 	p := saft.Params{From: from, To: to, Created: t0, SoftwareVersion: version, TempDir: tempDir,
 		Progress: func(done uint64) {
+			releaseMapped(filepath.Join(cfg.Hub.Data, "db")) // keeps the resident set flat
 			rate := float64(done) / max(time.Since(t0).Seconds(), 1e-3)
 			fmt.Fprintf(os.Stderr, "\rexport: %d / %d journal entries, %.0f entries/s ", done, head, rate)
 		}}
