@@ -20,7 +20,10 @@ func TestJournalScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, fast := 0, 0
-	err := f.l.JournalScan(1, func(e *Entry, full func() error) error {
+	err := f.l.JournalScan(1, func(e *Entry, raw []byte, full func() error) error {
+		if !json.Valid(raw) {
+			t.Errorf("entry %d: raw is not the stored JSON", e.Seq)
+		}
 		w := want[n]
 		n++
 		head := Entry{Seq: w.Seq, Index: w.Index, Time: w.Time, Local: w.Local, Type: w.Type, Event: w.Event,
