@@ -568,5 +568,6 @@ func verify(cfg config.Config, log *slog.Logger) (ledger.VerifyStats, error) {
 		return ledger.VerifyStats{}, err
 	}
 	defer closeDB()
+	defer releaseWhile(filepath.Join(cfg.Hub.Data, "db"))()
 	return l.Verify()
 }

@@ -17,6 +17,11 @@ import (
 // resident set until the walk ends. The pages stay in the page cache and
 // come back on the next read: only read-only shared mappings are
 // released, so no data can be lost.
+//
+// Call it only while the database in dir is open read-only: a database
+// open for writing unmaps tables as it compacts, and the address range of
+// an unmapped table may be reused by memory of another kind before the
+// release reaches it.
 func releaseMapped(dir string) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
