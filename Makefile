@@ -30,7 +30,7 @@ test-arm64:
 	GOARCH=arm64 $(GO) test -count=1 -timeout 10m -exec qemu-aarch64-static $(ARM64_PKGS)
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./hub/ledger ./web ./replicate
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./hub/ledger ./hub/saft ./web ./replicate
 	$(MAKE) bench-load
 
 # A real hub process in a temp dir under kasseload from 1 and 32 registers.
