@@ -61,6 +61,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./hub/money
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./hub/ledger
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime $(FUZZTIME) ./hub/ledger
+	$(GO) test -run '^$$' -fuzz FuzzScanHead -fuzztime $(FUZZTIME) ./hub/ledger
+	$(GO) test -run '^$$' -fuzz FuzzWriter -fuzztime $(FUZZTIME) ./hub/saft
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime $(FUZZTIME) ./drivers/terminal
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./drivers/mqtt
 
