@@ -30,7 +30,7 @@ test-arm64:
 	GOARCH=arm64 $(GO) test -count=1 -timeout 10m -exec qemu-aarch64-static $(ARM64_PKGS)
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./hub/ledger ./web ./replicate
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./hub/ledger ./hub/saft ./web ./replicate
 	$(MAKE) bench-load
 
 # A real hub process in a temp dir under kasseload from 1 and 32 registers.
@@ -61,6 +61,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./hub/money
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./hub/ledger
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime $(FUZZTIME) ./hub/ledger
+	$(GO) test -run '^$$' -fuzz FuzzScanHead -fuzztime $(FUZZTIME) ./hub/ledger
+	$(GO) test -run '^$$' -fuzz FuzzWriter -fuzztime $(FUZZTIME) ./hub/saft
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime $(FUZZTIME) ./drivers/terminal
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./drivers/mqtt
 

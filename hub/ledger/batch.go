@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -21,6 +22,9 @@ type batch struct {
 	size      int64  // estimated bytes and entries in txn
 	count     int64
 	completed uint64 // sales completed in this batch
+	// journal is the sequence of the last journal entry written: the only
+	// journal write a batch lets through is the entry right after it.
+	journal uint64
 
 	// Decoded sales, so Apply does not decode a sale for every line. staged
 	// belongs to the command being applied (dropped if it is refused);
@@ -93,6 +97,9 @@ func (b *batch) flush(index uint64) error {
 	}
 	for _, k := range b.order {
 		v := b.pending[k]
+		if err := b.appendOnly(k, v); err != nil {
+			return fmt.Errorf("stage command %d: %w", index, err)
+		}
 		var err error
 		if v == nil {
 			err = b.txn.Delete([]byte(k))
@@ -113,6 +120,26 @@ func (b *batch) flush(index uint64) error {
 		b.flushed[id] = sl
 	}
 	b.discard()
+	return nil
+}
+
+// appendOnly lets a write of a journal key through only when it adds the
+// entry right after the last one. Every journal write goes through here,
+// so no command, present or future, can edit or delete an entry.
+func (b *batch) appendOnly(key string, v []byte) error {
+	if !strings.HasPrefix(key, pfxJournal) {
+		return nil
+	}
+	seq := seqOf([]byte(key))
+	switch {
+	case v == nil:
+		return fmt.Errorf("%w: entry %d would be deleted", ErrAppendOnly, seq)
+	case seq <= b.journal:
+		return fmt.Errorf("%w: entry %d would be overwritten", ErrAppendOnly, seq)
+	case seq != b.journal+1:
+		return fmt.Errorf("%w: entry %d would leave a gap after %d", ErrAppendOnly, seq, b.journal)
+	}
+	b.journal = seq
 	return nil
 }
 

@@ -60,6 +60,10 @@ var (
 	ErrHalted = errors.New("ledger: halted")
 	// ErrNotFound: no such sale, item, register or entry.
 	ErrNotFound = errors.New("not found")
+	// ErrAppendOnly: a command tried to change or delete a journal entry,
+	// or to write one anywhere but right after the last. The write is not
+	// made and the ledger halts: the journal is kept whole for five years.
+	ErrAppendOnly = errors.New("ledger: the journal is append-only")
 )
 
 // Rejection is a command refused by Apply. It is deterministic: every hub

@@ -46,7 +46,7 @@ const (
 // generous. Records are pruned by Apply itself, by command time, never by
 // the wall clock: a hub catching up days later must answer as the others did.
 const (
-	idemTTL   = 48 * time.Hour
+	idemTTL = 48 * time.Hour
 	// Every idemEvery-th Raft index prunes up to idemPrune records: more
 	// than the commands in between can make, and one iterator instead of
 	// one per command. By index, so every hub prunes at the same commands.
@@ -194,6 +194,7 @@ func (l *Ledger) Apply(entries []replicate.Entry) []any {
 	b := newBatch(l.db)
 	defer b.txn.Discard()
 	t := l.tip
+	b.journal = t.Seq
 	for i, e := range entries {
 		if e.Index <= l.applied.Load() {
 			results[i] = Result{Index: e.Index, Err: fmt.Errorf("entry %d applied before", e.Index)}

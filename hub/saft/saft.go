@@ -6,10 +6,11 @@
 //
 //   - The file validates against Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd
 //     (the tests run xmllint on a real ledger's export).
-//   - It streams: the document is written token by token with encoding/xml's
-//     Encoder while the journal is walked, never held in memory. Memory grows
-//     only with the number of distinct articles, groups, VAT rates and copied
-//     receipts in the period, not with the number of transactions.
+//   - It streams: the journal is walked once, from its first entry to two
+//     days past the period, and the document is written as it goes, never
+//     held in memory. Memory grows only with the number of distinct
+//     articles, groups, VAT rates and copied receipts in the period, not
+//     with the number of transactions.
 //   - Every signed transaction (sale.complete, return.complete) of the period
 //     is a cashtransaction whose nr, transDate, transTime, transAmntIn,
 //     transAmntEx and signature are exactly the values that were signed, so
@@ -34,13 +35,17 @@
 // An entry belongs to the period when its Oslo date lies within
 // [Params.From, Params.To] (both inclusive, taken as Oslo dates).
 //
-// The journal is walked 1 + 2×registers times: once to collect what the
-// master data needs, then per register once for its events and once for its
-// cashtransactions (the schema wants all events of a register before its
-// transactions).
+// The schema puts the master data (VAT codes, articles) before the
+// registers, and each register's events before its cashtransactions. The
+// one walk therefore writes every register's events and transactions to
+// spill files of their own (in Params.TempDir) while it collects the master
+// data, then writes the document: header, master data, and each register's
+// spill files in order (see spill.go). The XML is laid out exactly as
+// encoding/xml's Encoder with a tab indent would lay it out (see xmlw.go).
 package saft
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -49,6 +54,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -69,6 +75,21 @@ type Source interface {
 	Registers() ([]ledger.Register, error)
 }
 
+// scanner is a Source that reads entries by their head alone until asked
+// for the whole (*ledger.Ledger is one): most entries of a journal, the
+// lines of every sale, are never needed whole by the export.
+type scanner interface {
+	JournalScan(from uint64, fn func(e *ledger.Entry, raw []byte, full func() error) error) error
+}
+
+// headOnly are the entry types the export needs no more of than the head,
+// when they carry no event code. Any other type is decoded whole.
+var headOnly = map[string]bool{
+	"sale.open": true, "sale.line": true, "sale.qty": true, "sale.discount": true, "sale.price": true,
+	"payment": true, "payment.attempt": true, "payment.result": true,
+	"return.open": true, "return.line": true, "refund": true, "stock.adjust": true,
+}
+
 // Params choose the period and describe the export.
 type Params struct {
 	From, To        time.Time // inclusive period, as Oslo dates
@@ -76,9 +97,13 @@ type Params struct {
 	SoftwareVersion string
 	// SoftwareCompany is softwareCompanyName; "Kasse" if empty.
 	SoftwareCompany string
-	// Progress, if set, is called every 10 000 journal entries read (counted
-	// over all passes) and once at the end.
+	// Progress, if set, is called every 10 000 journal entries read and
+	// once at the end.
 	Progress func(done uint64)
+	// TempDir holds the spill files while the export runs (about the size
+	// of the period's transactions and events in XML); os.TempDir() if
+	// empty. On a board whose /tmp is in memory, give a directory on disk.
+	TempDir string
 }
 
 const progressEvery = 10_000
@@ -153,26 +178,38 @@ func Export(ctx context.Context, w io.Writer, src Source, p Params) error {
 	}
 	x := &exporter{ctx: ctx, src: src, p: p, from: from, to: to}
 	// Entries are in apply order; their clocks may disagree by a little
-	// across hubs, so a walk stops only two days past the period.
+	// across hubs, so the walk stops only two days past the period.
 	x.stopAfter = p.To.In(ledger.Oslo).AddDate(0, 0, 2).Format(time.DateOnly)
-	if err := x.collect(); err != nil {
+	if err := x.masters(); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
+	ids := make([]string, len(x.registers))
+	for i, r := range x.registers {
+		ids[i] = r.ID
+	}
+	sp, err := newSpills(p.TempDir, ids)
+	if err != nil {
 		return err
 	}
-	x.enc = xml.NewEncoder(w)
-	x.enc.Indent("", "\t")
+	x.spills = sp
+	defer sp.close()
+	if err := x.walk(); err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(w, 64<<10)
+	out.WriteString(xml.Header)
+	x.out = newXW(out, 0)
+	x.w = x.out
 	if err := x.document(); err != nil {
 		return err
 	}
-	if err := x.enc.Close(); err != nil {
-		return err
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("saft: write: %w", err)
 	}
 	if p.Progress != nil {
 		p.Progress(x.done)
 	}
-	return nil
+	return sp.close()
 }
 
 type exporter struct {
@@ -181,34 +218,37 @@ type exporter struct {
 	p         Params
 	from, to  string
 	stopAfter string
-	enc       *xml.Encoder
+	w         *xw // where elements go now: out, or a register's spill
+	out       *xw // the document
+	spills    *spills
 	err       error
 	done      uint64
 
-	// collected by the first pass
-	first, last uint64 // journal range holding the period's entries
-	firstDate   string // date of the journal's first entry (dateOfEntry)
-	empSince    map[string]string
-	copies      map[string]int // sale → copies printed
-	rates       map[money.Rate]bool
-	articles    map[string]article
-	groups      map[string]string // group name → basicID
-	payCodes    map[int]bool      // SAF-T payment codes used in the period
-	shop        *ledger.Shop
-	employees   []ledger.Employee
-	empKnown    map[string]bool
-	registers   []ledger.Register
+	// collected by the walk
+	firstDate string // date of the journal's first entry (dateOfEntry)
+	empSince  map[string]string
+	copies    map[string]int // sale → copies printed
+	rates     map[money.Rate]bool
+	articles  map[string]article
+	groups    map[string]string // group name → basicID
+	payCodes  map[int]bool      // SAF-T payment codes used in the period
+	shop      *ledger.Shop
+	employees []ledger.Employee
+	empKnown  map[string]bool
+	registers []ledger.Register
 }
 
 type article struct{ name, group string }
 
-// walk calls fn for each entry of the period, in journal order.
-func (x *exporter) walk(fn func(e *ledger.Entry, in bool) error) error {
-	start := x.first
-	if start == 0 {
-		start = 1
+// walk reads the journal once, in order, up to two days past the period:
+// it collects the master data and writes each register's events and
+// transactions to its spills.
+func (x *exporter) walk() error {
+	scan, ok := x.src.(scanner)
+	if !ok {
+		scan = wholeScanner{x.src}
 	}
-	err := x.src.Journal(start, func(e *ledger.Entry) error {
+	err := scan.JournalScan(1, func(e *ledger.Entry, raw []byte, full func() error) error {
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
@@ -217,15 +257,79 @@ func (x *exporter) walk(fn func(e *ledger.Entry, in bool) error) error {
 			x.p.Progress(x.done)
 		}
 		date := entryDate(e)
-		if date > x.stopAfter || (x.last != 0 && e.Seq > x.last) {
+		if date > x.stopAfter {
 			return errStop
 		}
-		return fn(e, date >= x.from && date <= x.to)
+		in := date >= x.from && date <= x.to
+		var s *ledger.Sale
+		if in && raw != nil && (e.Type == "sale.complete" || e.Type == "return.complete") {
+			// The biggest entries, decoded once: signature and sale straight
+			// from the stored bytes, not through the entry's Data.
+			var body struct {
+				Sig  *ledger.Signature `json:"sig"`
+				Data *ledger.Sale      `json:"data"`
+			}
+			if err := json.Unmarshal(raw, &body); err != nil {
+				return fmt.Errorf("saft: journal entry %d: %w", e.Seq, err)
+			}
+			if body.Sig != nil {
+				e.Sig, s = body.Sig, body.Data
+			}
+		}
+		if s == nil && (e.Type == "employee.put" || (in && (e.Event != 0 || !headOnly[e.Type]))) {
+			if err := full(); err != nil {
+				return err
+			}
+		}
+		return x.entry(e, s, in)
 	})
 	if errors.Is(err, errStop) {
 		return nil
 	}
 	return err
+}
+
+// wholeScanner reads a Source that decodes every entry whole.
+type wholeScanner struct{ Source }
+
+func (w wholeScanner) JournalScan(from uint64, fn func(e *ledger.Entry, raw []byte, full func() error) error) error {
+	whole := func() error { return nil }
+	return w.Journal(from, func(e *ledger.Entry) error { return fn(e, nil, whole) })
+}
+
+// entry takes one journal entry of the walk; in says whether it lies in
+// the period. A completed sale or return comes with its sale decoded (s),
+// and then without Data.
+func (x *exporter) entry(e *ledger.Entry, s *ledger.Sale, in bool) error {
+	x.collect(e, in)
+	if !in {
+		return nil
+	}
+	if s == nil && e.Sig != nil && (e.Type == "sale.complete" || e.Type == "return.complete") {
+		s = new(ledger.Sale)
+		if err := json.Unmarshal(e.Data, s); err != nil {
+			return fmt.Errorf("saft: journal entry %d: %w", e.Seq, err)
+		}
+	}
+	if e.Sig == nil {
+		s = nil // unsigned: not a cashtransaction
+	}
+	if s != nil {
+		x.collectSale(s)
+	}
+	w, err := x.spills.get(e.Register, false)
+	if w == nil || err != nil {
+		return err // not a register of the file: left out
+	}
+	x.w = w
+	x.event(e)
+	if s != nil {
+		if x.w, err = x.spills.get(e.Register, true); err != nil {
+			return err
+		}
+		x.transaction(e, s)
+	}
+	return x.err
 }
 
 func entryDate(e *ledger.Entry) string {
@@ -242,8 +346,8 @@ func entryTime(e *ledger.Entry) string {
 	return e.Time.In(ledger.Oslo).Format(time.TimeOnly)
 }
 
-// collect is the first pass: master data and the period's journal range.
-func (x *exporter) collect() error {
+// masters reads the shop, its employees and registers.
+func (x *exporter) masters() error {
 	var err error
 	if x.shop, err = x.src.Shop(); err != nil {
 		return fmt.Errorf("saft: shop: %w", err)
@@ -265,64 +369,49 @@ func (x *exporter) collect() error {
 	x.rates = map[money.Rate]bool{}
 	x.articles = map[string]article{}
 	x.groups = map[string]string{}
-	var first, last uint64
-	err = x.walk(func(e *ledger.Entry, in bool) error {
-		if x.firstDate == "" {
-			x.firstDate = entryDate(e)
-		}
-		if e.Type == "employee.put" {
-			var d struct{ ID string }
-			if json.Unmarshal(e.Data, &d) == nil && d.ID != "" && x.empSince[d.ID] == "" {
-				x.empSince[d.ID] = e.Local
-			}
-		}
-		if !in {
-			return nil
-		}
-		if first == 0 {
-			first = e.Seq
-		}
-		last = e.Seq
-		switch e.Type {
-		case "receipt.copy":
-			x.copies[e.Sale]++
-		case "sale.complete", "return.complete":
-			if e.Sig == nil {
-				return nil
-			}
-			var s ledger.Sale
-			if err := json.Unmarshal(e.Data, &s); err != nil {
-				return fmt.Errorf("saft: journal entry %d: %w", e.Seq, err)
-			}
-			for _, v := range s.Totals.VAT {
-				x.rates[v.Rate] = true
-			}
-			for _, l := range s.Lines {
-				if l.Removed {
-					continue
-				}
-				x.rates[l.Rate] = true
-				g := x.group(l.Group)
-				if l.SKU != "" {
-					if _, ok := x.articles[l.SKU]; !ok {
-						x.articles[l.SKU] = article{l.Name, g}
-					}
-				}
-			}
-			for _, p := range s.Payments {
-				if x.payCodes == nil {
-					x.payCodes = map[int]bool{}
-				}
-				x.payCodes[ledger.PaymentCode(p)] = true
-			}
-		}
-		return nil
-	})
-	x.first, x.last = first, last
-	if first == 0 {
-		x.first, x.last = ^uint64(0), ^uint64(0) // nothing in the period
+	return nil
+}
+
+// collect notes what the master data needs of an entry.
+func (x *exporter) collect(e *ledger.Entry, in bool) {
+	if x.firstDate == "" {
+		x.firstDate = entryDate(e)
 	}
-	return err
+	if e.Type == "employee.put" {
+		var d struct{ ID string }
+		if json.Unmarshal(e.Data, &d) == nil && d.ID != "" && x.empSince[d.ID] == "" {
+			x.empSince[d.ID] = e.Local
+		}
+	}
+	if in && e.Type == "receipt.copy" {
+		x.copies[e.Sale]++
+	}
+}
+
+// collectSale notes the VAT rates, articles, groups and payment types of a
+// signed transaction of the period.
+func (x *exporter) collectSale(s *ledger.Sale) {
+	for _, v := range s.Totals.VAT {
+		x.rates[v.Rate] = true
+	}
+	for _, l := range s.Lines {
+		if l.Removed {
+			continue
+		}
+		x.rates[l.Rate] = true
+		g := x.group(l.Group)
+		if l.SKU != "" {
+			if _, ok := x.articles[l.SKU]; !ok {
+				x.articles[l.SKU] = article{l.Name, g}
+			}
+		}
+	}
+	for _, p := range s.Payments {
+		if x.payCodes == nil {
+			x.payCodes = map[int]bool{}
+		}
+		x.payCodes[ledger.PaymentCode(p)] = true
+	}
 }
 
 // group returns the basicID of an article group, registering it.
@@ -401,24 +490,16 @@ func vatCode(r money.Rate) string { return r.SAFTCode() }
 
 // --- writing ---
 
-func (x *exporter) start(name string, attr ...xml.Attr) {
-	if x.err == nil {
-		x.err = x.enc.EncodeToken(xml.StartElement{Name: xml.Name{Local: name}, Attr: attr})
-	}
-}
+func (x *exporter) start(name string, attr ...xml.Attr) { x.w.start(name, attr...) }
 
-func (x *exporter) end(name string) {
-	if x.err == nil {
-		x.err = x.enc.EncodeToken(xml.EndElement{Name: xml.Name{Local: name}})
-	}
-}
+func (x *exporter) end(name string) { x.w.end(name) }
 
 func (x *exporter) el(name, value string) {
-	x.start(name)
-	if x.err == nil && value != "" {
-		x.err = x.enc.EncodeToken(xml.CharData(value))
+	x.w.start(name)
+	if value != "" {
+		x.w.text(value)
 	}
-	x.end(name)
+	x.w.end(name)
 }
 
 // opt writes an element only when value is not empty.
@@ -661,10 +742,7 @@ func (x *exporter) location() {
 		x.el("registerID", cut(r.ID, 100))
 		x.opt("regDesc", r.Name)
 		if x.err == nil {
-			x.err = x.events(r.ID)
-		}
-		if x.err == nil {
-			x.err = x.transactions(r.ID)
+			x.err = x.spills.writeTo(x.out.w, r.ID, x.copies)
 		}
 		x.end("cashregister")
 		if x.err != nil {
@@ -681,36 +759,30 @@ func (x *exporter) emp(id string) string {
 	return ""
 }
 
-// events writes the register's events (one pass).
-func (x *exporter) events(reg string) error {
-	return x.walk(func(e *ledger.Entry, in bool) error {
-		if !in || e.Register != reg {
-			return nil
-		}
-		var typ, text string
-		switch {
-		case e.Type == "sale.complete" && e.Sig != nil:
-			typ = evSalesRec
-		case e.Type == "return.complete" && e.Sig != nil:
-			typ = evRetRec
-		case e.Type == "sale.correction":
-			typ, text = evLineDel, eventText(e)
-		case e.Event != 0:
-			typ, text = eventID(e.Event), eventText(e)
-		default:
-			return nil
-		}
-		x.start("event")
-		x.el("eventID", fmt.Sprint(e.Seq))
-		x.el("eventType", typ)
-		x.opt("transID", cut(e.Sale, 35))
-		x.opt("empID", x.emp(e.Employee))
-		x.el("eventDate", entryDate(e))
-		x.el("eventTime", entryTime(e))
-		x.opt("eventText", cut(text, 9999))
-		x.end("event")
-		return x.err
-	})
+// event writes the event an entry of the period is, if it is one.
+func (x *exporter) event(e *ledger.Entry) {
+	var typ, text string
+	switch {
+	case e.Type == "sale.complete" && e.Sig != nil:
+		typ = evSalesRec
+	case e.Type == "return.complete" && e.Sig != nil:
+		typ = evRetRec
+	case e.Type == "sale.correction":
+		typ, text = evLineDel, eventText(e)
+	case e.Event != 0:
+		typ, text = eventID(e.Event), eventText(e)
+	default:
+		return
+	}
+	x.start("event")
+	x.el("eventID", strconv.FormatUint(e.Seq, 10))
+	x.el("eventType", typ)
+	x.opt("transID", cut(e.Sale, 35))
+	x.opt("empID", x.emp(e.Employee))
+	x.el("eventDate", entryDate(e))
+	x.el("eventTime", entryTime(e))
+	x.opt("eventText", cut(text, 9999))
+	x.end("event")
 }
 
 // eventText says what an event was about, from its journal data.
@@ -754,21 +826,6 @@ func eventText(e *ledger.Entry) string {
 		return fmt.Sprintf("training %v; amount %s", d["kind"], amount("amount"))
 	}
 	return e.Type
-}
-
-// transactions writes the register's signed transactions (one pass).
-func (x *exporter) transactions(reg string) error {
-	return x.walk(func(e *ledger.Entry, in bool) error {
-		if !in || e.Register != reg || e.Sig == nil || (e.Type != "sale.complete" && e.Type != "return.complete") {
-			return nil
-		}
-		var s ledger.Sale
-		if err := json.Unmarshal(e.Data, &s); err != nil {
-			return fmt.Errorf("saft: journal entry %d: %w", e.Seq, err)
-		}
-		x.transaction(e, &s)
-		return x.err
-	})
 }
 
 func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
@@ -863,7 +920,9 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 	x.el("signature", sig.Value)
 	x.el("keyVersion", fmt.Sprint(sig.KeyVersion))
 	x.el("receiptNum", "1")
-	x.el("receiptCopyNum", fmt.Sprint(min(x.copies[s.ID], 999)))
+	x.start("receiptCopyNum")
+	markCopies(x.w, s.ID) // copies come later in the journal
+	x.end("receiptCopyNum")
 	x.el("receiptProformaNum", "0")
 	x.el("receiptDeliveryNum", "0")
 	x.el("voidTransaction", "false")

@@ -25,15 +25,18 @@ func (s *Service) SetUp(ctx context.Context, shop ledger.Shop, registers []ledge
 			return fmt.Errorf("set up shop: %w", err)
 		}
 	}
-	if s.L.KeyVersion() == 0 {
-		pub, err := keys.Public(1)
-		if err != nil {
-			if pub, err = keys.Generate(1); err != nil {
-				return fmt.Errorf("make signing key: %w", err)
-			}
+	if v := s.L.KeyVersion(); v == 0 {
+		if err := s.installKey(ctx, keys, 1); err != nil {
+			return err
 		}
-		if _, err := s.Do(ctx, sys("key/1"), ledger.CmdKeyInstall, pub); err != nil {
-			return fmt.Errorf("install signing key: %w", err)
+	} else if keys == nil {
+		// The caller keeps no keys: the ledger's key stays as it is.
+	} else if _, err := keys.Public(v); err != nil {
+		// This hub cannot sign with the shop's current key: it was restored
+		// from a backup (which holds no private key) or its keys are lost.
+		// A new key version continues every register's chain verifiably.
+		if err := s.installKey(ctx, keys, v+1); err != nil {
+			return err
 		}
 	}
 	for _, r := range registers {
@@ -43,6 +46,22 @@ func (s *Service) SetUp(ctx context.Context, shop ledger.Shop, registers []ledge
 		if _, err := s.Do(ctx, sys("register/"+r.ID+"/"+r.Name), ledger.CmdRegisterPut, ledger.Register{ID: r.ID, Name: r.Name}); err != nil {
 			return fmt.Errorf("register %s: %w", r.ID, err)
 		}
+	}
+	return nil
+}
+
+// installKey installs signing key version v, making it if this hub has
+// not made it yet.
+func (s *Service) installKey(ctx context.Context, keys Keys, v int) error {
+	pub, err := keys.Public(v)
+	if err != nil {
+		if pub, err = keys.Generate(v); err != nil {
+			return fmt.Errorf("make signing key version %d: %w", v, err)
+		}
+	}
+	req := Req{Key: fmt.Sprintf("setup/key/%d", v), Hash: fmt.Sprintf("key/%d", v)}
+	if _, err := s.Do(ctx, req, ledger.CmdKeyInstall, pub); err != nil {
+		return fmt.Errorf("install signing key version %d: %w", v, err)
 	}
 	return nil
 }

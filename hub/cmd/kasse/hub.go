@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -80,9 +81,12 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
 	h.closers = append(h.closers, db.Close)
+	// Background work stops, and is waited for, before the storage closes:
+	// a device sweep reading a closed Badger would panic.
 	gcCtx, stopGC := context.WithCancel(context.Background())
-	h.closers = append(h.closers, func() error { stopGC(); return nil })
-	go replicate.RunGC(gcCtx, db, 10*time.Minute)
+	var bg sync.WaitGroup
+	h.closers = append(h.closers, func() error { stopGC(); bg.Wait(); return nil })
+	bg.Go(func() { replicate.RunGC(gcCtx, db, 10*time.Minute) })
 
 	// 2. The signing keys (never in the log) and the ledger.
 	keys, err := ledger.OpenKeyring(filepath.Join(cfg.Hub.Data, "keys"))
@@ -129,7 +133,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err := h.setUp(ctx, svc, keys); err != nil {
 		return nil, err
 	}
-	go h.resolveLoop(gcCtx, svc)
+	bg.Go(func() { h.resolveLoop(gcCtx, svc) })
 
 	// 7. The devices this hub owns; a missing one is reported, not fatal.
 	printers, err := h.printers(db)
@@ -151,7 +155,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		return nil, err
 	}
 	l.OnApply(dev.Applied)
-	go dev.Run(gcCtx) // once every device is bound
+	bg.Go(func() { dev.Run(gcCtx) }) // once every device is bound
 
 	// 8. HTTP.
 	tokens := map[string]string{}
@@ -174,6 +178,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 			log.Error("http server", "err", err)
 		}
 	}()
+	h.serveAdmin() // 9. Online backups, on a Unix socket in the data directory.
 	log.Info("hub started", "hub", cfg.Hub.ID, "http", h.httpAddr, "raft", node.Addr(), "applied", l.Applied())
 	return h, nil
 }
@@ -532,7 +537,9 @@ func openReadOnly(cfg config.Config, log *slog.Logger) (*ledger.Ledger, func() e
 
 // exportSAFT writes the SAF-T Cash Register file of a period, with
 // progress on stderr.
-func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.Time) error {
+// Spill files go to tempDir (the hub's data directory when empty: on a
+// board, /tmp may be memory).
+func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.Time, tempDir string) error {
 	l, closeDB, err := openReadOnly(cfg, log)
 	if err != nil {
 		return err
@@ -542,14 +549,20 @@ func exportSAFT(cfg config.Config, log *slog.Logger, w io.Writer, from, to time.
 	if err != nil {
 		return err
 	}
-	p := saft.Params{From: from, To: to, Created: time.Now(), SoftwareVersion: version,
+	if tempDir == "" {
+		tempDir = cfg.Hub.Data
+	}
+	t0 := time.Now()
+	p := saft.Params{From: from, To: to, Created: t0, SoftwareVersion: version, TempDir: tempDir,
 		Progress: func(done uint64) {
-			fmt.Fprintf(os.Stderr, "\rexport: %d journal entries read (the journal holds %d; each is read a few times)", done, head)
+			releaseMapped(filepath.Join(cfg.Hub.Data, "db")) // keeps the resident set flat
+			rate := float64(done) / max(time.Since(t0).Seconds(), 1e-3)
+			fmt.Fprintf(os.Stderr, "\rexport: %d / %d journal entries, %.0f entries/s ", done, head, rate)
 		}}
 	if err := saft.Export(context.Background(), w, l, p); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintln(os.Stderr, "\nexport: done")
+	fmt.Fprintf(os.Stderr, "\nexport: done in %s\n", time.Since(t0).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -560,5 +573,6 @@ func verify(cfg config.Config, log *slog.Logger) (ledger.VerifyStats, error) {
 		return ledger.VerifyStats{}, err
 	}
 	defer closeDB()
+	defer releaseWhile(filepath.Join(cfg.Hub.Data, "db"))()
 	return l.Verify()
 }

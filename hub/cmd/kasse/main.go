@@ -2,6 +2,8 @@
 //
 //	kasse run [-config FILE]      start a hub (embedded laptop defaults without -config)
 //	kasse verify [-config FILE]   check a stopped hub's journal: chain and signatures
+//	kasse backup [-config FILE] F  a consistent backup of a hub's ledger and journal
+//	kasse restore [-config FILE] F a backup into a fresh data directory
 //	kasse version                 print the build
 package main
 
@@ -14,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -39,6 +42,10 @@ func main() {
 		err = verifyCmd(args)
 	case "export":
 		err = exportCmd(args)
+	case "backup":
+		err = backupCmd(args)
+	case "restore":
+		err = restoreCmd(args)
 	case "version":
 		fmt.Println(buildInfo())
 	case "help", "-h", "--help":
@@ -62,6 +69,9 @@ commands:
   verify   check a stopped hub's journal: kasse verify [-config FILE]
   export   SAF-T Cash Register XML of a period from a stopped hub's journal:
            kasse export saft -from 2026-01-01 -to 2026-12-31 [-o FILE] [-config FILE]
+  backup   a consistent backup of the ledger and its whole journal, from a
+           running hub or a stopped one's data: kasse backup [-config FILE] FILE
+  restore  a backup into a fresh data directory: kasse restore [-config FILE] FILE
   version  print the build
 `)
 }
@@ -173,14 +183,13 @@ func exportCmd(args []string) error {
 	if err1 != nil || err2 != nil || t.Before(f) {
 		return fmt.Errorf("give the period as -from and -to dates, YYYY-MM-DD, from not after to")
 	}
-	w := io.Writer(os.Stdout)
-	if *out != "" {
-		file, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		w = file
+	if *out == "" {
+		return exportSAFT(cfg, newLogger(cfg), os.Stdout, f, t, "")
 	}
-	return exportSAFT(cfg, newLogger(cfg), w, f, t)
+	file, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	err = exportSAFT(cfg, newLogger(cfg), file, f, t, filepath.Dir(*out))
+	return errors.Join(err, file.Close())
 }
