@@ -27,14 +27,14 @@ type clusterProc struct {
 }
 
 // newHub writes the configuration of hub id; join is a token or "".
-func newHub(t *testing.T, id string, bootstrap bool, join string) *clusterProc {
+func newHub(t *testing.T, id string, bootstrap bool, join string, extra ...string) *clusterProc {
 	t.Helper()
 	dir := t.TempDir()
 	p := &proc{t: t, bin: kasseBinary(t), http: freePort(t), logs: &bytes.Buffer{}}
 	raft := freePort(t)
 	p.config = filepath.Join(dir, "kasse.yaml")
-	cfg := fmt.Sprintf("hub:\n  id: %s\n  data: %s\nraft:\n  bind: %s\n  bootstrap: %v\n  join: %q\nhttp:\n  addr: %s\nlog:\n  level: info\n",
-		id, filepath.Join(dir, "data"), raft, bootstrap, join, p.http)
+	cfg := fmt.Sprintf("hub:\n  id: %s\n  data: %s\nraft:\n  bind: %s\n  bootstrap: %v\n  join: %q\n%shttp:\n  addr: %s\nlog:\n  level: info\n",
+		id, filepath.Join(dir, "data"), raft, bootstrap, join, strings.Join(extra, ""), p.http)
 	if err := os.WriteFile(p.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
