@@ -49,7 +49,7 @@ bench-load: build
 bench-cluster: build
 	@command -v etcd >/dev/null || echo "bench-cluster: etcd not installed (apt-get install etcd-server): its reference figure is skipped"
 	TEST_KASSE_BIN=$(CURDIR)/bin/kasse TEST_KASSELOAD_BIN=$(CURDIR)/bin/kasseload CLUSTER_FIGURES=1 \
-		$(GO) test -run TestClusterFigures -count=1 -timeout 60m -v ./hub/cmd/kasse | grep -E '^FIGURE|^(---|ok|FAIL)|_test.go:|kasse:'
+		$(GO) test -run TestClusterFigures -count=1 -timeout 60m -v ./hub/cmd/kasse | grep --line-buffered -E '^FIGURE|^(---|ok|FAIL)|_test.go:|kasse:'
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kasse ./hub/cmd/kasse
@@ -72,6 +72,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzApply -fuzztime $(FUZZTIME) ./hub/ledger
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResponse -fuzztime $(FUZZTIME) ./drivers/terminal
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./drivers/mqtt
+	$(GO) test -run '^$$' -fuzz FuzzParseToken -fuzztime $(FUZZTIME) ./hub/cluster
 
 clean:
 	rm -rf bin
