@@ -294,7 +294,7 @@ func voterWarning(voters int) string {
 	case voters == 2:
 		return "2 voting hubs tolerate no failure (both must be up to sell): add a third hub or remove one"
 	case voters > 0 && voters%2 == 0:
-		return fmt.Sprintf("%d voting hubs tolerate no more failures than %d: an odd count is better", voters, voters-1)
+		return fmt.Sprintf("%d voting hubs tolerate no more failures than %d would (%d): an odd count is better", voters, voters-1, (voters-1)/2)
 	}
 	return ""
 }
