@@ -4,6 +4,7 @@
 //	kasse verify [-config FILE]   check a stopped hub's journal: chain and signatures
 //	kasse backup [-config FILE] F  a consistent backup of a hub's ledger and journal
 //	kasse restore [-config FILE] F a backup into a fresh data directory
+//	kasse token|join|status|remove  grow, inspect and shrink the shop's cluster of hubs
 //	kasse version                 print the build
 package main
 
@@ -46,6 +47,14 @@ func main() {
 		err = backupCmd(args)
 	case "restore":
 		err = restoreCmd(args)
+	case "token":
+		err = tokenCmd(args)
+	case "join":
+		err = joinCmd(args)
+	case "status":
+		err = statusCmd(args)
+	case "remove":
+		err = removeCmd(args)
 	case "version":
 		fmt.Println(buildInfo())
 	case "help", "-h", "--help":
@@ -72,6 +81,10 @@ commands:
   backup   a consistent backup of the ledger and its whole journal, from a
            running hub or a stopped one's data: kasse backup [-config FILE] FILE
   restore  a backup into a fresh data directory: kasse restore [-config FILE] FILE
+  token    a one-time join token for a new hub, from a running hub: kasse token [-ttl 1h] [-config FILE]
+  join     join a shop with a token, then run as its hub: kasse join [-config FILE] TOKEN
+  status   the shop's hubs, roles, leader, applied index and lag: kasse status [-json] [-config FILE]
+  remove   take a hub (alive or dead) out of the shop: kasse remove [-config FILE] HUB-ID
   version  print the build
 `)
 }
@@ -113,6 +126,10 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	return runHub(cfg)
+}
+
+func runHub(cfg config.Config) error {
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
