@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,8 @@ type hub struct {
 	dev      *devices.Service
 	http     *http.Server
 	httpAddr string
+	scheme   string // http or https
+	svc      *till.Service
 	closers  []func() error // closed last first
 }
 
@@ -123,6 +126,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		t = term
 	}
 	svc := till.New(l, node, t, layouts, log)
+	h.svc = svc
 
 	// 6. First start of a new shop: wait to lead, then set it up.
 	if err := h.setUp(ctx, svc, keys); err != nil {
@@ -159,6 +163,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	srv := web.New(svc, h, tokens, reg, log)
 	srv.Events, srv.Scales = dev.Bus, dev
+	srv.Hubs, srv.IdleLogout = cfg.HTTP.Hubs, cfg.HTTP.IdleLogout
 	if cfg.HTTP.Pprof {
 		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}
@@ -166,8 +171,17 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.HTTP.Addr, err)
 	}
-	h.httpAddr = ln.Addr().String()
+	h.httpAddr, h.scheme = ln.Addr().String(), "http"
 	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if useTLS(cfg.HTTP.TLS, cfg.HTTP.Addr) {
+		ca, err := openLocalCA(filepath.Join(cfg.Hub.Data, "tls"), cfg.Hub.ID)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		srv.CACert, h.http.TLSConfig, h.scheme = ca.CACertPEM(), ca.TLSConfig(), "https"
+		ln = tls.NewListener(ln, h.http.TLSConfig)
+	}
 	go func() {
 		if err := h.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server", "err", err)
