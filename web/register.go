@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -107,6 +108,20 @@ func (s *Server) mountRegister(api *echo.Group) {
 	api.GET("/me", s.me)
 	api.GET("/hubs", s.hubs)
 	api.POST("/pairings", s.newPairing)
+	api.GET("/sales/:id/printing", s.printing)
+}
+
+// printing says what became of a completed sale's receipt: pending (waiting
+// for the printer, with why), done, or failed.
+func (s *Server) printing(c echo.Context) error {
+	act, err := s.till.L.ActionOf(ledger.ActReceipt + "/" + c.Param("id"))
+	if errors.Is(err, ledger.ErrNotFound) {
+		return notFound("receipt of sale " + c.Param("id"))
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": act.Status, "message": act.Message})
 }
 
 // cors lets a register's page, loaded from one hub of the shop, talk to the

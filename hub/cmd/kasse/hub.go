@@ -50,6 +50,8 @@ type hub struct {
 	http     *http.Server
 	httpAddr string
 	scheme   string // http or https
+	// endRequests ends the requests still running (event streams) at shutdown.
+	endRequests func()
 	svc      *till.Service
 	closers  []func() error // closed last first
 }
@@ -172,7 +174,12 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		return nil, fmt.Errorf("listen %s: %w", cfg.HTTP.Addr, err)
 	}
 	h.httpAddr, h.scheme = ln.Addr().String(), "http"
-	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Requests live under a context cancelled at shutdown, so the
+	// registers' event streams end instead of holding shutdown up.
+	reqCtx, endRequests := context.WithCancel(context.Background())
+	h.endRequests = endRequests
+	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return reqCtx }}
 	if useTLS(cfg.HTTP.TLS, cfg.HTTP.Addr) {
 		ca, err := openLocalCA(filepath.Join(cfg.Hub.Data, "tls"), cfg.Hub.ID)
 		if err != nil {
@@ -498,6 +505,7 @@ func (h *hub) resolveLoop(ctx context.Context, svc *till.Service) {
 func (h *hub) close() error {
 	var errs []error
 	if h.http != nil {
+		time.AfterFunc(time.Second, h.endRequests) // a second for requests in flight
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, h.http.Shutdown(ctx))
 		cancel()
