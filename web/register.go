@@ -1,12 +1,12 @@
 package web
 
 import (
-	"errors"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"net/http"
 	"path"

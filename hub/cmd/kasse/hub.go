@@ -52,8 +52,8 @@ type hub struct {
 	scheme   string // http or https
 	// endRequests ends the requests still running (event streams) at shutdown.
 	endRequests func()
-	svc      *till.Service
-	closers  []func() error // closed last first
+	svc         *till.Service
+	closers     []func() error // closed last first
 }
 
 func profileOf(c config.Config) replicate.Profile {
