@@ -410,7 +410,7 @@ function render() {
   $('btn-pay').textContent = t('pay') + ' ' + kr(tt.total);
   $('btn-pay').disabled = !lines.length;
   if (S.scanStarted) {
-    // Scan to screen, measured from the first keystroke of the scan.
+    // Scan to screen, measured from the scan's Enter to the line drawn.
     (window.kasseScanTimes = window.kasseScanTimes || []).push(performance.now() - S.scanStarted);
     S.scanStarted = 0;
   }
@@ -614,28 +614,34 @@ $('search').addEventListener('keydown', (ev) => {
 });
 
 // ---- keyboard-wedge scanner ------------------------------------------------
-// A scanner types fast and ends with Enter. Keys closer than 50 ms apart,
-// six or more, then Enter, are a scan wherever the focus is; a person
-// typing is slower and keeps their keys.
-const wedge = { buf: '', first: 0, last: 0, taken: false, field: null, at: 0 };
+// A scanner types the code and Enter. With no text field focused, any six
+// or more characters then Enter are a scan (a cashier keying a barcode by
+// hand is a scan too). In a text field, only keys closer than 50 ms apart
+// are: a person typing is slower and keeps their keys.
+const wedge = { buf: '', last: 0, field: null, taken: false };
+const isField = (el) => el && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
 document.addEventListener('keydown', (ev) => {
   wedge.taken = false;
   if (!$('modal').classList.contains('hide') || S.screen === 'pair' || S.screen === 'login') return;
   const now = performance.now();
+  const inField = isField(document.activeElement);
   if (ev.key === 'Enter') {
-    if (wedge.buf.length >= 6 && now - wedge.last < 80) {
+    if (wedge.buf.length >= 6 && (!wedge.field || now - wedge.last < 80)) {
       ev.preventDefault();
       wedge.taken = true;
       const f = wedge.field;
       if (f && typeof f.value === 'string' && f.value.endsWith(wedge.buf)) f.value = f.value.slice(0, f.value.length - wedge.buf.length);
       if (f === $('search')) $('results').innerHTML = '';
-      scan(wedge.buf, wedge.first);
+      scan(wedge.buf, now);
     }
     wedge.buf = '';
     return;
   }
   if (ev.key.length !== 1) return;
-  if (now - wedge.last > 50) { wedge.buf = ''; wedge.first = now; wedge.field = document.activeElement; }
+  if (now - wedge.last > (inField ? 50 : 3000) || (inField ? document.activeElement : null) !== wedge.field) {
+    wedge.buf = '';
+    wedge.field = inField ? document.activeElement : null;
+  }
   wedge.buf += ev.key;
   wedge.last = now;
 }, true);

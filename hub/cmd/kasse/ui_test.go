@@ -40,7 +40,7 @@ var browser struct {
 	close func()
 }
 
-func chromium(t *testing.T) context.Context {
+func chromium(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the register UI tests need Debian's chromium (%s): .ci/setup installs it", chromiumPath)
@@ -88,20 +88,23 @@ func startCapturing(p *proc) *stdout {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			select {
-			case out.lines <- sc.Text():
-			default:
-			}
-		}
-	}()
+	go scanLines(pr, out.lines)
 	p.t.Cleanup(func() { pw.Close() })
 	return out
 }
 
 type stdout struct{ lines chan string }
+
+// scanLines passes on what a hub prints, line by line.
+func scanLines(r io.Reader, lines chan<- string) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		select {
+		case lines <- sc.Text():
+		default:
+		}
+	}
+}
 
 var codeRE = regexp.MustCompile(`pair it with code (\d{4}) (\d{4})`)
 
