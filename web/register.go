@@ -130,7 +130,7 @@ func (s *Server) printing(c echo.Context) error {
 func (s *Server) cors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		origin := c.Request().Header.Get("Origin")
-		if origin == "" || !strings.HasPrefix(c.Request().URL.Path, "/api/") || !slices.Contains(s.Hubs, origin) {
+		if origin == "" || !strings.HasPrefix(c.Request().URL.Path, "/api/") || !slices.Contains(s.hubList(), origin) {
 			return next(c)
 		}
 		h := c.Response().Header()
@@ -226,7 +226,7 @@ func (s *Server) pair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"register": req.Register, "credential": cred, "hubs": s.Hubs})
+	return c.JSON(http.StatusOK, map[string]any{"register": req.Register, "credential": cred, "hubs": s.hubList()})
 }
 
 // me is what a register's screen needs after a (re)load: who it is, who is
@@ -237,7 +237,7 @@ func (s *Server) me(c echo.Context) error {
 		return err
 	}
 	out := map[string]any{"register": reg.ID, "name": reg.Name, "drawerOpen": reg.DrawerOpen,
-		"idleLogoutSeconds": int(s.IdleLogout / time.Second), "hubs": s.Hubs,
+		"idleLogoutSeconds": int(s.IdleLogout / time.Second), "hubs": s.hubList(),
 		"discountLimit": map[string]int64{"percent": ledger.CashierDiscountPercent, "amount": ledger.CashierDiscountAmount}}
 	if reg.Employee != "" {
 		if e, err := s.till.L.Employee(reg.Employee); err == nil {
@@ -248,7 +248,27 @@ func (s *Server) me(c echo.Context) error {
 }
 
 func (s *Server) hubs(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"hubs": s.Hubs})
+	return c.JSON(http.StatusOK, map[string]any{"hubs": s.hubList()})
+}
+
+// hubList is every hub of the shop as a register reaches it: the
+// configured list, or else the hubs the ledger knows (each hub records its
+// register API address when it starts).
+func (s *Server) hubList() []string {
+	if len(s.Hubs) > 0 {
+		return s.Hubs
+	}
+	hubs, err := s.till.L.Hubs()
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(hubs))
+	for _, h := range hubs {
+		if u := strings.TrimSuffix(h.API, "/api/v1"); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // newPairing issues a pairing code for another device; the employee logged

@@ -218,11 +218,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return reqCtx }}
 	if useTLS(cfg.HTTP.TLS, cfg.HTTP.Addr) {
-		ca, err := openLocalCA(filepath.Join(cfg.Hub.Data, "tls"), cfg.Hub.ID)
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
+		var ca certSource = shopCA{ident}
 		srv.CACert, h.http.TLSConfig, h.scheme = ca.CACertPEM(), ca.TLSConfig(), "https"
 		ln = tls.NewListener(ln, h.http.TLSConfig)
 	}
