@@ -795,10 +795,11 @@ function listen() {
   es.addEventListener('scan', (ev) => { const d = JSON.parse(ev.data); scan(d.code, performance.now()); });
   es.addEventListener('printer', (ev) => {
     const d = JSON.parse(ev.data);
-    S.printer = d.device + ': ' + d.state;
+    const state = printerWords(d.state);
+    S.printer = d.device + ': ' + state;
     const c = $('chip-printer');
-    const ok = /^(ok|online|ready)/i.test(d.state);
-    c.textContent = t('paper') + d.state; c.className = 'chip ' + (ok ? 'ok' : 'bad');
+    const ok = /^(online|connected)/.test(d.state) && !/paper out|cover open|error/.test(d.state);
+    c.textContent = t('paper') + state; c.className = 'chip ' + (ok ? 'ok' : 'bad');
     if (S.screen === 'done') $('done-printer').textContent = t('paper') + S.printer;
   });
   es.addEventListener('status', (ev) => {
@@ -808,6 +809,14 @@ function listen() {
   });
   es.addEventListener('call', () => toast(t('call')));
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) setTimeout(listen, 1000); };
+}
+
+// printerWords says the printer's state in the page's language.
+const PRN_NB = { 'paper out': 'tomt for papir', 'paper near end': 'lite papir', 'cover open': 'lokket er åpent', 'drawer open': 'skuff åpen',
+  offline: 'stoppet', online: 'klar', unreachable: 'svarer ikke', 'receipt waits': 'kvittering venter', error: 'feil' };
+function printerWords(s) {
+  if (lang !== 'nb') return s;
+  return s.replace(/paper out|paper near end|cover open|drawer open|offline|online|unreachable|receipt waits|error/g, (w) => PRN_NB[w]);
 }
 
 function drawer(open) {

@@ -99,13 +99,7 @@ func TestHTTPSWithShopCA(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a hub process")
 	}
-	dir := t.TempDir()
-	p := &proc{t: t, bin: kasseBinary(t), http: freePort(t), logs: &bytes.Buffer{}}
-	p.config = filepath.Join(dir, "kasse.yaml")
-	cfg := fmt.Sprintf("hub:\n  id: hub1\n  data: %s\nraft:\n  bind: %s\nhttp:\n  addr: %s\n  tls: \"on\"\nlog:\n  level: warn\n", filepath.Join(dir, "data"), freePort(t), p.http)
-	if err := os.WriteFile(p.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	p := newProcHTTP(t, freePort(t), "  tls: \"on\"\n")
 	out := startCapturing(p)
 	defer p.stop()
 	code := out.pairingCode(t, p) // printed once the hub serves
@@ -137,5 +131,44 @@ func TestHTTPSWithShopCA(t *testing.T) {
 		if resp.StatusCode == 200 {
 			t.Error("the register page is served over plain HTTP with tls on")
 		}
+	}
+}
+
+// newProcHTTP writes a one-hub configuration listening on addr with more
+// keys in its http section (each line indented by two spaces).
+func newProcHTTP(t *testing.T, addr, httpKeys string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	p := &proc{t: t, bin: kasseBinary(t), http: addr, logs: &bytes.Buffer{}}
+	p.config = filepath.Join(dir, "kasse.yaml")
+	cfg := fmt.Sprintf("hub:\n  id: hub1\n  data: %s\nraft:\n  bind: %s\nhttp:\n  addr: %s\n%slog:\n  level: warn\n", filepath.Join(dir, "data"), freePort(t), addr, httpKeys)
+	if err := os.WriteFile(p.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRegisterIdleLogout: a register left alone logs its employee out by
+// itself, and the logout is journaled.
+func TestRegisterIdleLogout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a hub process and Chromium")
+	}
+	p := newProcHTTP(t, freePort(t), "  idle_logout: 2s\n")
+	out := startCapturing(p)
+	defer p.stop()
+	code := out.pairingCode(t, p)
+	waitReady(t, p)
+	ctx, cancel := context.WithTimeout(chromium(t), 90*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.Navigate("http://"+p.http+"/"), chromedp.WaitReady(`#pair-register option[value="K2"]`),
+		setValue("#pair-code", code), setValue("#pair-register", "K2"), submit("#pair-code"), chromedp.WaitVisible("#login-emp"),
+		setValue("#login-emp", "1002"), setValue("#login-pin", "2345"), submit("#login-emp"), chromedp.WaitVisible("#search"),
+		chromedp.WaitVisible("#login-emp"), chromedp.Poll(`document.getElementById("toast").textContent === t("idleOut")`, nil)); err != nil {
+		t.Fatalf("idle logout: %v\n%s", err, p.log())
+	}
+	var me struct{ Employee *struct{ ID string } }
+	if _, err := newClient(p.http, "demo-token-register-2").do("GET", "/me", "", nil, &me); err != nil || me.Employee != nil {
+		t.Errorf("after the idle logout K2 still has %+v logged in (%v)", me.Employee, err)
 	}
 }

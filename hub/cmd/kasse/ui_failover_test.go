@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,16 +96,10 @@ func TestRegisterMovesHub(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a hub process and Chromium")
 	}
-	dir := t.TempDir()
-	p := &proc{t: t, bin: kasseBinary(t), http: freePort(t), logs: &bytes.Buffer{}}
-	fr := newFront(t, p.http)
-	first, second := "http://"+fr.ln.Addr().String(), "http://"+p.http
-	p.config = filepath.Join(dir, "kasse.yaml")
-	cfg := fmt.Sprintf("hub:\n  id: hub1\n  data: %s\nraft:\n  bind: %s\nhttp:\n  addr: %s\n  hubs: [%s, %s]\n  idle_logout: 0s\nlog:\n  level: warn\n",
-		filepath.Join(dir, "data"), freePort(t), p.http, first, second)
-	if err := os.WriteFile(p.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	addr := freePort(t)
+	fr := newFront(t, addr)
+	first, second := "http://"+fr.ln.Addr().String(), "http://"+addr
+	p := newProcHTTP(t, addr, fmt.Sprintf("  hubs: [%s, %s]\n  idle_logout: 0s\n", first, second))
 	out := startCapturing(p)
 	defer p.stop()
 	code := out.pairingCode(t, p)

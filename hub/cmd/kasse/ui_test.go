@@ -292,6 +292,13 @@ func TestRegisterUI(t *testing.T) {
 		t.Errorf("split sale as booked: %s %d lines %+v", sale.Status, len(sale.Lines), sale.Payments)
 	}
 
+	// The printer runs out of paper: the register shows it, and again when
+	// paper is back.
+	prn.SetPaperOut(true)
+	run("paper out shows", chromedp.Poll(`(() => { const c = document.getElementById("chip-printer"); return c.classList.contains("bad") && c.textContent.includes("tomt for papir") })()`, nil))
+	prn.SetPaperOut(false)
+	run("paper back", chromedp.Poll(`document.getElementById("chip-printer").classList.contains("ok")`, nil))
+
 	// The drawer left open: the register says so at once and the ledger
 	// refuses the next sale until it is shut.
 	run("next", tap("#next"), chromedp.WaitVisible("#empty"))
