@@ -64,7 +64,7 @@ func BenchmarkScanToScreen(b *testing.B) {
 	b.ResetTimer()
 	lines := 1
 	for i := range b.N {
-		if lines >= 400 { // a sale holds 500 lines: park it, start another
+		if lines >= 25 { // a shop basket: park it, start another
 			if err := chromedp.Run(ctx, tap("#btn-park"), chromedp.WaitVisible("#empty")); err != nil {
 				b.Fatal(err)
 			}
