@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -220,9 +221,16 @@ func (s *Server) pair(c echo.Context) error {
 		}
 		return -1
 	}, req.Code)
+	if !s.pairs.allow(time.Now()) {
+		return &apiError{http.StatusTooManyRequests, "too_many_attempts", "too many wrong pairing codes on this hub: wait a minute", true}
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	cred, err := s.till.Pair(ctx, code, req.Register, req.Name)
+	var rej *ledger.Rejection
+	if errors.As(err, &rej) && rej.Code == "bad_pairing_code" {
+		s.pairs.failed()
+	}
 	if err != nil {
 		return err
 	}
@@ -307,4 +315,30 @@ func (s *Server) status(register string) regStatus {
 		return regStatus{}
 	}
 	return regStatus{DrawerOpen: r.DrawerOpen, Employee: r.Employee}
+}
+
+// pairGuard slows down guessing pairing codes: a code is one of 10⁸ and
+// lives 15 minutes, and a hub takes at most pairFailsPerMinute wrong ones a
+// minute.
+type pairGuard struct {
+	mu     sync.Mutex
+	window time.Time
+	fails  int
+}
+
+const pairFailsPerMinute = 10
+
+func (g *pairGuard) allow(now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now.Sub(g.window) > time.Minute {
+		g.window, g.fails = now, 0
+	}
+	return g.fails < pairFailsPerMinute
+}
+
+func (g *pairGuard) failed() {
+	g.mu.Lock()
+	g.fails++
+	g.mu.Unlock()
 }

@@ -82,6 +82,18 @@ func TestPairing(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.name, b, c.code)
 		}
 	}
+	// Guessing is slowed down: after ten wrong codes in a minute even a
+	// right one waits.
+	code, _, err := s.svc.NewPairCode(context.Background(), till.Req{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		s.call(t, "", "POST", "/pair", "", `{"code":"12345678","register":"K1"}`)
+	}
+	if st, b := s.call(t, "", "POST", "/pair", "", `{"code":"`+code+`","register":"K1"}`); st != 429 || !strings.Contains(string(b), "too_many_attempts") {
+		t.Errorf("the eleventh try in a minute: %d %s, want 429 too_many_attempts", st, b)
+	}
 }
 
 // Each protected action is refused without the permission, and goes

@@ -58,6 +58,7 @@ type Server struct {
 	IdleLogout time.Duration
 	// CACert is the shop CA's certificate (PEM) for tablets to trust, if any.
 	CACert []byte
+	pairs  pairGuard
 }
 
 // Weigher reads a register's scale once it is stable.
