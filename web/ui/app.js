@@ -82,6 +82,7 @@ const S = {
   busy: false,         // a once-only action is in flight
   printer: '',         // last printer state
   lastNew: 0,          // line number to flash
+  refused: 0,          // hubs in a row that did not know this register
 };
 if (!S.hubs.length) S.hubs = [location.origin];
 
@@ -129,7 +130,14 @@ async function api(method, path, body, opt = {}) {
       if (res.status === 204) return null;
       const ct = res.headers.get('Content-Type') || '';
       const data = ct.includes('json') ? await res.json() : await res.text();
-      if (res.status === 401 && data && data.code === 'unauthorized') return unpaired();
+      if (res.status === 401 && data && data.code === 'unauthorized') {
+        // A hub that has not yet applied this register's pairing does not
+        // know it: ask the others before forgetting the credential.
+        if (++S.refused < S.hubs.length) { moveHub(); continue; }
+        S.refused = 0;
+        return unpaired();
+      }
+      S.refused = 0;
       if (!res.ok) throw new APIError(res.status, data);
       if (res.status === 202) throw new APIError(202, data);
       return data;

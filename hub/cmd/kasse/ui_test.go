@@ -260,10 +260,22 @@ func TestRegisterUI(t *testing.T) {
 
 	// Pay 100 kr cash: 30,66 rounds to 31,00; change 69,00.
 	run("pay screen", tap("#btn-pay"), chromedp.WaitVisible("#cash-quick button"), shot("tablet-5-pay"))
-	var change string
-	run("cash", chromedp.SendKeys("#cash-amount", "100"), submit("#cash-amount"), textOf("#change", &change), shot("tablet-6-done"))
+	// A double tap on the 100 kr quick amount pays once.
+	var change, first string
+	var posts int
+	run("cash, tapped twice", chromedp.Evaluate(`S.sale.id`, &first),
+		chromedp.Evaluate(`window.payPosts = 0; { const f = window.fetch; window.fetch = (u, o) => { if (o && o.method === "POST" && String(u).endsWith("/payments")) window.payPosts++; return f(u, o); }; }`, nil),
+		chromedp.Evaluate(`(() => { const b = [...document.querySelectorAll("#cash-quick button")].find(b => b.textContent === "100,00\u00a0kr"); b.click(); b.click(); })()`, nil),
+		textOf("#change", &change), shot("tablet-6-done"), chromedp.Evaluate(`window.payPosts`, &posts))
+	if posts != 1 {
+		t.Errorf("a double tap sent %d payments to the hub", posts)
+	}
 	if !strings.Contains(change, "69,00\u00a0kr") {
 		t.Errorf("change %q, want 69,00 kr", change)
+	}
+	var paid ledger.Sale
+	if _, err := api.do("GET", "/sales/"+first, "", nil, &paid); err != nil || len(paid.Payments) != 1 || paid.Totals.Change != 6900 {
+		t.Errorf("after a double tap: %v, payments %+v", err, paid.Payments)
 	}
 	run("print", tap("#rc-print"), toastSays("Kvitteringen er skrevet ut"))
 	pctx, pcancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -312,6 +324,20 @@ func TestRegisterUI(t *testing.T) {
 	}
 	prn.SetDrawerOpen(false)
 	run("drawer shut", chromedp.WaitNotVisible("#chip-drawer"), wedge(milk), chromedp.WaitVisible(`#cart li`))
+
+	// Text from the catalog is shown as text, never run as markup.
+	evil := `<img src=x onerror="window.pwned=1">Sjokolade`
+	if _, err := api.do("POST", "/items", "evil-item", map[string]any{"items": []map[string]any{{"sku": "9901", "name": evil, "group": "Kolonial", "price": 2500, "rate": 1500, "unit": "pcs", "active": true}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var pwned bool
+	var shown string
+	run("an item named like markup", chromedp.SendKeys("#search", "onerror"), tap("#results button"),
+		chromedp.WaitVisible(`#cart li[data-no="2"]`), chromedp.Text(`#cart li[data-no="2"] .name`, &shown),
+		chromedp.Evaluate(`window.pwned === 1`, &pwned))
+	if pwned || shown != evil {
+		t.Errorf("an item's name ran as markup (%v) or shows as %q", pwned, shown)
+	}
 
 	// The phone: the same screens at 390×844.
 	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload(),
