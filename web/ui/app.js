@@ -26,7 +26,7 @@ const T = {
     cardDeclined: 'Kortet ble avvist', printed: 'Kvitteringen skrives ut på ', printWaits: 'Kvitteringen venter på skriveren: ',
     noPrinter: 'Ingen skriver for denne kassen.', printedOK: 'Kvitteringen er skrevet ut.', printing: 'Skriver ut …', copyDone: 'Kopi skrives ut (KOPI).', idleOut: 'Logget ut etter inaktivitet.',
     reasonNoSale: 'Årsak', paper: 'Skriver: ', weighed: 'kg', each: 'à', locked: 'Låst', call: 'Kunden/kollega ber om hjelp',
-    pairDone: 'Kassen er koblet til.', mailSubject: 'Kvittering', receiptNo: 'Kvittering nr.',
+    pairDone: 'Kassen er koblet til.', role_cashier: 'kasserer', role_supervisor: 'skiftleder', role_manager: 'butikksjef', role_admin: 'administrator', mailSubject: 'Kvittering', receiptNo: 'Kvittering nr.',
   },
   en: {
     online: 'Online', offline: 'Offline', reconnecting: 'Lost the hub – retrying (nothing is booked twice)',
@@ -47,7 +47,7 @@ const T = {
     cardDeclined: 'Card declined', printed: 'The receipt prints on ', printWaits: 'The receipt waits for the printer: ',
     noPrinter: 'No printer for this register.', printedOK: 'The receipt is printed.', printing: 'Printing …', copyDone: 'A copy prints (KOPI).', idleOut: 'Logged out after being idle.',
     reasonNoSale: 'Reason', paper: 'Printer: ', weighed: 'kg', each: 'at', locked: 'Locked', call: 'Someone is calling for help',
-    pairDone: 'The register is paired.', mailSubject: 'Receipt', receiptNo: 'Receipt no.',
+    pairDone: 'The register is paired.', role_cashier: 'cashier', role_supervisor: 'supervisor', role_manager: 'manager', role_admin: 'admin', mailSubject: 'Receipt', receiptNo: 'Receipt no.',
   },
 };
 let lang = localStorage.getItem('kasse.lang') || ((navigator.language || 'nb').startsWith('en') ? 'en' : 'nb');
@@ -198,6 +198,7 @@ function fail(e) {
 // ---- screens ---------------------------------------------------------------
 
 function show(name) {
+  if (S.screen !== name) $('toast').classList.add('hide'); // a message belongs to its screen
   S.screen = name;
   for (const s of document.querySelectorAll('.screen')) s.classList.toggle('hide', s.id !== name);
   $('logout').classList.toggle('hide', !S.me || !S.me.employee || name === 'pair');
@@ -230,7 +231,7 @@ async function refreshMe() {
   S.me = await api('GET', '/me');
   if (!S.me) return;
   $('regname').textContent = S.me.name || S.me.register;
-  $('who').textContent = S.me.employee ? S.me.employee.name + ' (' + S.me.employee.role + ')' : '';
+  $('who').textContent = S.me.employee ? S.me.employee.name + ' (' + t('role_' + S.me.employee.role) + ')' : '';
   if (S.me.hubs && S.me.hubs.length) {
     const cur = S.hubs[S.hub];
     S.hubs = S.me.hubs.slice();
