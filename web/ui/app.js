@@ -26,7 +26,7 @@ const T = {
     cardDeclined: 'Kortet ble avvist', printed: 'Kvitteringen skrives ut på ', printWaits: 'Kvitteringen venter på skriveren: ',
     noPrinter: 'Ingen skriver for denne kassen.', printedOK: 'Kvitteringen er skrevet ut.', printing: 'Skriver ut …', copyDone: 'Kopi skrives ut (KOPI).', idleOut: 'Logget ut etter inaktivitet.',
     reasonNoSale: 'Årsak', paper: 'Skriver: ', weighed: 'kg', each: 'à', locked: 'Låst', call: 'Kunden/kollega ber om hjelp',
-    pairDone: 'Kassen er koblet til.', role_cashier: 'kasserer', role_supervisor: 'skiftleder', role_manager: 'butikksjef', role_admin: 'administrator', mailSubject: 'Kvittering', receiptNo: 'Kvittering nr.',
+    pairDone: 'Kassen er koblet til.', terminalOff: 'Terminal frakoblet', terminalOffLong: 'Kortterminalen svarer ikke: ta imot kontant, eller vent til den er tilbake.', role_cashier: 'kasserer', role_supervisor: 'skiftleder', role_manager: 'butikksjef', role_admin: 'administrator', mailSubject: 'Kvittering', receiptNo: 'Kvittering nr.',
   },
   en: {
     online: 'Online', offline: 'Offline', reconnecting: 'Lost the hub – retrying (nothing is booked twice)',
@@ -47,7 +47,7 @@ const T = {
     cardDeclined: 'Card declined', printed: 'The receipt prints on ', printWaits: 'The receipt waits for the printer: ',
     noPrinter: 'No printer for this register.', printedOK: 'The receipt is printed.', printing: 'Printing …', copyDone: 'A copy prints (KOPI).', idleOut: 'Logged out after being idle.',
     reasonNoSale: 'Reason', paper: 'Printer: ', weighed: 'kg', each: 'at', locked: 'Locked', call: 'Someone is calling for help',
-    pairDone: 'The register is paired.', role_cashier: 'cashier', role_supervisor: 'supervisor', role_manager: 'manager', role_admin: 'admin', mailSubject: 'Receipt', receiptNo: 'Receipt no.',
+    pairDone: 'The register is paired.', terminalOff: 'Terminal offline', terminalOffLong: 'The card terminal does not answer: take cash, or wait until it is back.', role_cashier: 'cashier', role_supervisor: 'supervisor', role_manager: 'manager', role_admin: 'admin', mailSubject: 'Receipt', receiptNo: 'Receipt no.',
   },
 };
 let lang = localStorage.getItem('kasse.lang') || ((navigator.language || 'nb').startsWith('en') ? 'en' : 'nb');
@@ -817,6 +817,12 @@ function listen() {
     if (S.me && S.me.employee && !d.employee && S.screen !== 'login' && S.screen !== 'pair') { refreshMe().then(() => show('login')).catch(fail); }
   });
   es.addEventListener('call', () => toast(t('call')));
+  es.addEventListener('terminal', (ev) => {
+    const d = JSON.parse(ev.data), off = d.state !== 'online';
+    const c = $('chip-terminal');
+    c.textContent = t('terminalOff'); c.classList.toggle('hide', !off);
+    banner(off ? t('terminalOffLong') : '', 'warn', 'terminal');
+  });
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) setTimeout(listen, 1000); };
 }
 

@@ -193,6 +193,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	l.OnApply(dev.Applied)
 	go dev.Run(gcCtx) // once every device is bound
+	if term != nil {
+		go h.watchTerminal(gcCtx, term, dev.Bus)
+	}
 
 	// 8. HTTP.
 	tokens := map[string]string{}
