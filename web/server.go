@@ -216,7 +216,7 @@ func statusOf(code string) int {
 	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode":
 		return http.StatusNotFound
 	case "idempotency_conflict", "sale_closed", "sale_parked", "sale_paid", "payment_pending",
-		"attempt_resolved", "sale_exists", "locked_out", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open", "is_return", "not_returnable":
+		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open", "is_return", "not_returnable":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
@@ -234,7 +234,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	)
 	switch {
 	case errors.As(err, &ae):
-	case errors.As(err, &rej) && rej.Code == "permission_denied":
+	case errors.As(err, &rej) && (rej.Code == "permission_denied" || rej.Code == "locked_out"):
 		ae = &apiError{http.StatusForbidden, rej.Code, rej.Message, false}
 	case errors.As(err, &rej):
 		ae = &apiError{statusOf(rej.Code), rej.Code, rej.Message, false}

@@ -16,16 +16,14 @@ const Version = 1
 // everything that is not deterministic (time, ids) before proposing; Apply
 // uses nothing else.
 type Envelope struct {
-	V        int       `json:"v"`
-	Type     string    `json:"type"`
-	Key      string    `json:"key,omitempty"` // idempotency key, scoped by the proposer
-	ReqHash  string    `json:"rh,omitempty"`  // hash of the request the key came with
-	Time     time.Time `json:"time"`
-	Register string    `json:"reg,omitempty"`
-	Employee string    `json:"emp,omitempty"`
-	// Approver is a second employee who approved, with their PIN checked
-	// by the proposer, what Employee may not do alone.
-	Approver string          `json:"apr,omitempty"`
+	V        int             `json:"v"`
+	Type     string          `json:"type"`
+	Key      string          `json:"key,omitempty"` // idempotency key, scoped by the proposer
+	ReqHash  string          `json:"rh,omitempty"`  // hash of the request the key came with
+	Time     time.Time       `json:"time"`
+	Register string          `json:"reg,omitempty"`
+	Employee string          `json:"emp,omitempty"`
+	Approver string          `json:"apr,omitempty"` // a second employee approving (PIN checked by the proposer)
 	Body     json.RawMessage `json:"body"`
 }
 
