@@ -33,6 +33,10 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./hub/ledger ./hub/saft ./web ./replicate
 	$(MAKE) bench-load
 
+# Scan keystroke to line on screen in headless Chromium against a hub process.
+bench-ui:
+	$(GO) test -run '^$$' -bench ScanToScreen -benchtime 300x ./hub/cmd/kasse
+
 # A real hub process in a temp dir under kasseload from 1 and 32 registers.
 bench-load: build
 	@d=$$(mktemp -d); \

@@ -198,6 +198,10 @@ func demoEAN(first12 string) string {
 
 func TestAPICardOutcomes(t *testing.T) {
 	s := newStack(t)
+	// Price overrides need a manager.
+	if code, b := s.call(t, tokenK1, "POST", "/api/v1/login", "login-manager", `{"employee":"1003","pin":"3456"}`); code != 200 {
+		t.Fatal(code, string(b))
+	}
 	pay := func(price string) (int, []byte, string) {
 		sale := s.openSale(t, tokenK1)
 		if code, b := s.call(t, tokenK1, "POST", "/api/v1/sales/"+sale+"/lines", "l-"+sale, `{"sku":"1001"}`); code != 200 {

@@ -61,6 +61,17 @@ func (d *day) do(method, path string, want int, body string) []byte {
 	return b
 }
 
+// approved is do with a second employee's approval.
+func (d *day) approved(emp, pin, method, path string, want int, body string) []byte {
+	d.t.Helper()
+	d.n++
+	code, b := d.s.callApproved(d.t, d.tok, method, path, fmt.Sprintf("day-%d", d.n), body, emp, pin)
+	if code != want {
+		d.t.Fatalf("%s %s %s approved by %s: %d %s (want %d)", method, path, body, emp, code, b, want)
+	}
+	return b
+}
+
 func (d *day) sale(lines ...string) string {
 	d.t.Helper()
 	var s ledger.Sale
@@ -133,7 +144,7 @@ func TestCashiersDay(t *testing.T) {
 	d.do("POST", "/api/v1/sales/"+cc+"/payments", 200, `{"method":"cash","amount":7000}`)
 	// D: one Lettmelk 21,90, voided.
 	v := d.sale(`{"sku":"1001"}`)
-	d.do("POST", "/api/v1/sales/"+v+"/void", 200, "")
+	d.approved("1002", "2345", "POST", "/api/v1/sales/"+v+"/void", 200, "") // Ola approves the void
 	// A copy of B's receipt (190,00); a no-sale opening the supervisor
 	// approves; a price look-up of Avis (40,00).
 	d.do("POST", "/api/v1/sales/"+b+"/copy", 200, "")

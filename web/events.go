@@ -26,10 +26,23 @@ func (s *Server) events(c echo.Context) error {
 	w.Flush()
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
+	// The register's ledger state (drawer, who is logged in) is checked
+	// locally a few times a second and sent when it changes.
+	poll := time.NewTicker(250 * time.Millisecond)
+	defer poll.Stop()
+	var last *regStatus
 	for {
 		select {
 		case <-c.Request().Context().Done():
 			return nil
+		case <-poll.C:
+			st := s.status(reg)
+			if last != nil && *last == st {
+				continue
+			}
+			last = &st
+			b, _ := json.Marshal(st)
+			fmt.Fprintf(w, "event: status\ndata: %s\n\n", b)
 		case <-keep.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case ev := <-evs:

@@ -43,7 +43,10 @@ func (s *stack) saleWith(t *testing.T, price money.Øre, skus ...string) string 
 		s.must(t, 200, "POST", "/api/v1/sales/"+id+"/lines", fmt.Sprintf("l%d-%s", i, id), `{"sku":"`+sku+`"}`, nil)
 	}
 	if price != 0 {
-		s.must(t, 200, "POST", "/api/v1/sales/"+id+"/lines/1/price", "p-"+id, fmt.Sprintf(`{"price":%d}`, price), nil)
+		// A price override needs a manager's approval (Ingrid, 1003).
+		if code, b := s.callApproved(t, tokenK1, "POST", "/api/v1/sales/"+id+"/lines/1/price", "p-"+id, fmt.Sprintf(`{"price":%d}`, price), "1003", "3456"); code != 200 {
+			t.Fatalf("price override: %d %s", code, b)
+		}
 	}
 	return id
 }

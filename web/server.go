@@ -51,6 +51,14 @@ type Server struct {
 	Events *devices.Bus
 	// Scales, when set, weighs for registers.
 	Scales Weigher
+	// Hubs are the shop's hubs as registers reach them (register.go).
+	Hubs []string
+	// IdleLogout is how long a register may sit untouched before the UI
+	// logs its employee out (0: never).
+	IdleLogout time.Duration
+	// CACert is the shop CA's certificate (PEM) for tablets to trust, if any.
+	CACert []byte
+	pairs  pairGuard
 }
 
 // Weigher reads a register's scale once it is stable.
@@ -71,7 +79,8 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
 	e.GET("/display", customerPage)
 
-	api := e.Group("/api/v1", s.auth)
+	api := e.Group("/api/v1", s.auth, s.approve)
+	s.mountRegister(api)
 	api.GET("/items", s.listItems)
 	api.GET("/items/:sku", s.getItem)
 	api.POST("/items", s.putItems)
@@ -136,6 +145,9 @@ func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 				reg = id
 			}
 		}
+		if reg == "" && ok && tok != "" {
+			reg = s.pairedRegister(tok)
+		}
 		if reg == "" {
 			return &apiError{http.StatusUnauthorized, "unauthorized", "this register is not known to the shop: check its token", false}
 		}
@@ -164,6 +176,7 @@ func (s *Server) req(c echo.Context) till.Req {
 	if reg, err := s.till.L.Register(r.Register); err == nil {
 		r.Employee = reg.Employee
 	}
+	r.Approver, _ = c.Get("approver").(string)
 	return r
 }
 
@@ -224,10 +237,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	)
 	switch {
 	case errors.As(err, &ae):
-	case errors.As(err, &rej) && rej.Code == "permission_denied":
+	case errors.As(err, &rej) && (rej.Code == "permission_denied" || rej.Code == "locked_out"):
 		ae = &apiError{http.StatusForbidden, rej.Code, rej.Message, false}
 	case errors.As(err, &rej):
 		ae = &apiError{statusOf(rej.Code), rej.Code, rej.Message, false}
+	case errors.Is(err, till.ErrLockedOut):
+		ae = &apiError{http.StatusForbidden, "locked_out", err.Error() + ": wait, or ask a manager", false}
 	case errors.Is(err, till.ErrWrongPIN):
 		ae = &apiError{http.StatusUnauthorized, "wrong_pin", "wrong employee or PIN", false}
 	case errors.Is(err, devices.ErrNoScale):

@@ -117,6 +117,12 @@ func (healthy) Ready() error { return nil }
 // call sends a request as register token and returns status and body.
 func (s *stack) call(t tb, token, method, path, key string, body string) (int, []byte) {
 	t.Helper()
+	return s.callApproved(t, token, method, path, key, body, "", "")
+}
+
+// callApproved is call with a second employee's approval (their id and PIN).
+func (s *stack) callApproved(t tb, token, method, path, key, body, approver, pin string) (int, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = bytes.NewReader([]byte(body))
@@ -127,6 +133,10 @@ func (s *stack) call(t tb, token, method, path, key string, body string) (int, [
 	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
+	}
+	if approver != "" {
+		req.Header.Set("Kasse-Approver", approver)
+		req.Header.Set("Kasse-Approver-Pin", pin)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -59,6 +59,16 @@ type Raft struct {
 type HTTP struct {
 	Addr  string `yaml:"addr"`  // host:port
 	Pprof bool   `yaml:"pprof"` // serve Go's profiler under /debug/pprof (for diagnosis only)
+	// TLS: "auto" serves HTTPS with the shop's CA except on a loopback
+	// address, "on" always, "off" plain HTTP (say so only on a trusted
+	// network).
+	TLS string `yaml:"tls"`
+	// Hubs are the addresses registers use for every hub of the shop
+	// (https://192.168.1.10:8080, …), this one included; a register moves
+	// to the next when its hub stops answering.
+	Hubs []string `yaml:"hubs"`
+	// IdleLogout logs the employee out of a register left untouched this long.
+	IdleLogout time.Duration `yaml:"idle_logout"`
 }
 
 // Shop is printed on every receipt.
@@ -171,7 +181,7 @@ func Default() Config {
 	return Config{
 		Hub:  Hub{ID: "hub1", Data: "data/hub1", Profile: "laptop"},
 		Raft: Raft{Bind: "127.0.0.1:7001", Bootstrap: true, TimeoutScale: 1, SnapshotThreshold: 16384, SnapshotInterval: 2 * time.Minute, TrailingLogs: 10240},
-		HTTP: HTTP{Addr: "127.0.0.1:8080"},
+		HTTP: HTTP{Addr: "127.0.0.1:8080", TLS: "auto", Hubs: []string{}, IdleLogout: 5 * time.Minute},
 		Shop: Shop{Name: "Kasse Demo", Address: "Storgata 1, 0155 Oslo", OrgNr: "999999999", VAT: true},
 		Registers: []Register{
 			{ID: "K1", Name: "Kasse 1", Token: "demo-token-register-1"},
@@ -300,6 +310,17 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad("%s is %q: want host:port", name, addr)
 		}
+	}
+	if c.HTTP.TLS != "auto" && c.HTTP.TLS != "on" && c.HTTP.TLS != "off" {
+		bad("http.tls is %q: use auto, on or off", c.HTTP.TLS)
+	}
+	for _, h := range c.HTTP.Hubs {
+		if !strings.HasPrefix(h, "https://") && !strings.HasPrefix(h, "http://") {
+			bad("http.hubs: %q is not an http(s):// address", h)
+		}
+	}
+	if c.HTTP.IdleLogout < 0 {
+		bad("http.idle_logout is negative")
 	}
 	if c.Raft.TimeoutScale < 0.1 || c.Raft.TimeoutScale > 20 {
 		bad("raft.timeout_scale is %v: use 1 for a PC, 2–3 for an SD card", c.Raft.TimeoutScale)

@@ -23,6 +23,7 @@ type Envelope struct {
 	Time     time.Time       `json:"time"`
 	Register string          `json:"reg,omitempty"`
 	Employee string          `json:"emp,omitempty"`
+	Approver string          `json:"apr,omitempty"` // a second employee approving (PIN checked by the proposer)
 	Body     json.RawMessage `json:"body"`
 }
 

@@ -35,6 +35,7 @@ type Entry struct {
 	Sale     string          `json:"sale,omitempty"`
 	Data     json.RawMessage `json:"data,omitempty"`
 	Sig      *Signature      `json:"sig,omitempty"`
+	Approver string          `json:"approver,omitempty"` // who approved an override
 	Prev     string          `json:"prev"`
 	Hash     string          `json:"hash,omitempty"` // last field: see appendEntry
 }
@@ -90,6 +91,9 @@ func (a *applyCtx) appendEntry(e *Entry) error {
 	}
 	if e.Employee == "" {
 		e.Employee = a.env.Employee
+	}
+	if e.Approver == "" {
+		e.Approver = a.env.Approver
 	}
 	e.Prev, e.Hash = a.tip.Hash, ""
 	body, err := json.Marshal(e)

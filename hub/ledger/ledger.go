@@ -306,7 +306,7 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 	}
 	saved := *t
 	a := &applyCtx{b: b, l: l, env: env, index: e.Index, tip: t}
-	val, err := h(a, env)
+	val, err := a.checked(h)
 	var rej *Rejection
 	switch {
 	case errors.As(err, &rej):

@@ -30,6 +30,8 @@ type fixture struct {
 	log   []replicate.Entry
 	now   time.Time
 	n     int
+	// approver approves, as a second employee, the commands applied while set.
+	approver string
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -93,7 +95,7 @@ func (f *fixture) apply(typ, key string, body any) Result {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	env.Register, env.Employee, env.Key = "K1", "E1", key
+	env.Register, env.Employee, env.Key, env.Approver = "K1", "E1", key, f.approver
 	if key != "" {
 		env.ReqHash = fmt.Sprintf("%x", env.Body)
 	}
@@ -211,10 +213,13 @@ func TestSaleScenarios(t *testing.T) {
 			t.Errorf("totals %+v", s.Totals)
 		}
 		id = f.open()
-		f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})                        // 21,90 → 22,00 cash
-		f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1})                        // 43,80 → 44,00
-		f.ok(CmdSaleRemove, "", SaleLine{Sale: id, Line: 2})                                // back to 21,90
+		f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1}) // 21,90 → 22,00 cash
+		f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "MELK", Qty: 1}) // 43,80 → 44,00
+		f.ok(CmdSaleRemove, "", SaleLine{Sale: id, Line: 2})         // back to 21,90
+		f.ok(CmdEmployeePut, "", Employee{ID: "E3", Name: "Ingrid", Role: RoleManager, Active: true})
+		f.approver = "E3"                                                                   // a price override needs a manager
 		f.ok(CmdSalePrice, "", SalePrice{Sale: id, Line: 1, Price: 2140, Reason: "skadet"}) // 21,40 → 21,00
+		f.approver = ""
 		s = saleOf(t, f.ok(CmdPayCash, "", PayCash{Sale: id, Tendered: 2100}))
 		if s.Totals.Total != 2140 || s.Totals.Rounding != -40 || s.Totals.Paid != 2100 || s.Status != SaleCompleted {
 			t.Errorf("rounded down: %+v", s.Totals)
@@ -244,7 +249,9 @@ func TestSaleScenarios(t *testing.T) {
 		// Card is never rounded: the exact 59,71 is approved.
 		f.ok(CmdPayStart, "", PayStart{Sale: id, Attempt: "A1", Method: "card", Amount: 5971})
 		f.rejected("payment_pending", CmdSaleAdd, SaleAdd{Sale: id, SKU: "MELK", Qty: 1})
+		f.approver = "E2"
 		f.rejected("payment_pending", CmdSaleVoid, saleRef{Sale: id})
+		f.approver = ""
 		s = saleOf(t, f.ok(CmdPayResult, "", PayResult{Attempt: "A1", Outcome: Outcome{Status: AttemptApproved, Authorized: 5971,
 			Card: &CardInfo{TerminalTx: "T-1", Approval: "123456", Brand: "VISA", Masked: "411111******1111"}}}))
 		if s.Status != SaleCompleted || s.Totals.Rounding != 0 || s.Totals.Paid != 5971 || s.Payments[0].Card.TerminalTx != "T-1" {
@@ -468,7 +475,7 @@ func TestParkResumeVoid(t *testing.T) {
 		t.Errorf("K2 open sales: %+v", open)
 	}
 	env, _ = NewEnvelope(CmdSaleVoid, f.now, saleRef{Sale: id})
-	env.Register = "K2"
+	env.Register, env.Employee = "K2", "E2" // a supervisor voids
 	if r := f.applyEnv(env); r.Reject != nil {
 		t.Fatal(r.Reject)
 	}
@@ -543,7 +550,9 @@ func TestHugeAmountsStayExact(t *testing.T) {
 	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "DYR", Qty: 1})
 	f.rejected("sale_too_large", CmdSaleAdd, SaleAdd{Sale: id, SKU: "DYR", Qty: 1})
 	f.rejected("sale_too_large", CmdSaleQty, SaleQty{Sale: id, Line: 1, Qty: 9999})
+	f.approver = "E2"
 	s := saleOf(t, f.ok(CmdSaleDisc, "", SaleDiscount{Sale: id, Discount: Discount{Amount: money.Max - 1}}))
+	f.approver = ""
 	if s.Totals.Total != 1 || s.Lines[0].SaleDisc != money.Max-1 {
 		t.Errorf("totals %+v", s.Totals)
 	}

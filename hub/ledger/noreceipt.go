@@ -6,20 +6,11 @@ import (
 	"github.com/kasse/kasse/hub/money"
 )
 
-// PermNoReceipt lets an employee take goods back without a receipt.
-// Such a return is refunded as a credit note unless the cashier chooses
-// otherwise (the register's default).
-const PermNoReceipt = "return-noreceipt"
-
-func init() {
-	for _, r := range []string{RoleSupervisor, RoleManager, RoleAdmin} {
-		rolePerms[r] = append(rolePerms[r], PermNoReceipt)
-	}
-}
-
-// openBlindReturn opens a return without an original sale.
+// openBlindReturn opens a return without an original sale; it needs
+// PermReturnNoReceipt (see perms.go) and is refunded as a credit note
+// unless the cashier chooses otherwise.
 func (a *applyCtx) openBlindReturn(env *Envelope, req *ReturnOpen) (any, error) {
-	if !a.allowed(env.Employee, PermNoReceipt) && !a.allowed(req.ApprovedBy, PermNoReceipt) {
+	if !a.allowed(env.Employee, PermReturnNoReceipt) && !a.allowed(req.ApprovedBy, PermReturnNoReceipt) {
 		return nil, reject("permission_denied", "a return without a receipt needs a supervisor")
 	}
 	if _, err := a.register(); err != nil {

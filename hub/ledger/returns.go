@@ -12,7 +12,7 @@ const (
 )
 
 // ReturnOpen starts a return of items from a completed sale.
-// Original "" is a return without a receipt: it needs PermNoReceipt (the
+// Original "" is a return without a receipt: it needs PermReturnNoReceipt (the
 // employee's, or ApprovedBy's, a supervisor who approved with their PIN).
 type ReturnOpen struct {
 	Return     string `json:"return"`

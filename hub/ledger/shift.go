@@ -42,16 +42,7 @@ const (
 	TxIn      = 11011 // in payment
 )
 
-// Permissions of the cashier's day.
-const (
-	PermCashOut = "cashout" // take cash out of a drawer
-	PermZ       = "zreport" // close the day
-)
-
 func init() {
-	for _, r := range []string{RoleSupervisor, RoleManager, RoleAdmin} {
-		rolePerms[r] = append(rolePerms[r], PermCashOut, PermZ)
-	}
 	addHandlers(map[string]handler{
 		CmdSessionOpen: applySessionOpen, CmdSessionJoin: applySessionJoin,
 		CmdCashMove: applyCashMove, CmdDrawerCount: applyDrawerCount,

@@ -106,7 +106,9 @@ func day(t *testing.T) *shop {
 	s.do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S-VOID", SKU: "AVIS", Qty: 2})
 	s.do(ledger.CmdSalePark, map[string]string{"sale": "S-VOID"})
 	s.do(ledger.CmdSaleResume, map[string]string{"sale": "S-VOID"})
+	s.Approver = "E2" // a manager approves the void
 	s.do(ledger.CmdSaleVoid, map[string]string{"sale": "S-VOID"})
+	s.Approver = ""
 
 	// A return of two milk from the cash sale, refunded in cash.
 	s.do(ledger.CmdReturnOpen, ledger.ReturnOpen{Return: "R-1", Original: "S-CASH"})

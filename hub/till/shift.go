@@ -27,7 +27,7 @@ func (s *Service) JoinSession(ctx context.Context, r Req, session string) (*ledg
 // MoveCash puts cash in or takes it out of the register's drawer session;
 // taking out needs the permission or a supervisor's override.
 func (s *Service) MoveCash(ctx context.Context, r Req, kind string, amount money.Øre, reason string, o *Override) (*ledger.DrawerSession, error) {
-	by, err := s.approver(o)
+	by, err := s.approver(ctx, r, o)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) Training(ctx context.Context, r Req, on bool) error {
 // needs the permission or a supervisor's override. The report is journaled
 // whole and printed on the register's printer.
 func (s *Service) Report(ctx context.Context, r Req, z bool, o *Override) (*ledger.Report, error) {
-	by, err := s.approver(o)
+	by, err := s.approver(ctx, r, o)
 	if err != nil {
 		return nil, err
 	}

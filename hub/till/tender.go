@@ -180,7 +180,7 @@ func (s *Service) FindSale(r Req, code string) (*ledger.Sale, error) {
 // OpenBlindReturn starts a return without a receipt; the employee needs
 // the permission, or a supervisor's override.
 func (s *Service) OpenBlindReturn(ctx context.Context, r Req, o *Override) (SaleJSON, error) {
-	by, err := s.approver(o)
+	by, err := s.approver(ctx, r, o)
 	if err != nil {
 		return nil, err
 	}

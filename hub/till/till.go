@@ -83,6 +83,7 @@ func (s *Service) Close() { s.stop() }
 type Req struct {
 	Register string
 	Employee string
+	Approver string // a second employee whose PIN was checked: Approve
 	Key      string
 	Hash     string
 }
@@ -127,7 +128,7 @@ func (s *Service) Do(ctx context.Context, r Req, typ string, body any) (*ledger.
 	if err != nil {
 		return nil, err
 	}
-	env.Register, env.Employee, env.ReqHash = r.Register, r.Employee, r.Hash
+	env.Register, env.Employee, env.Approver, env.ReqHash = r.Register, r.Employee, r.Approver, r.Hash
 	if r.Key != "" {
 		env.Key = r.Register + "/" + r.Key
 	}
@@ -311,41 +312,15 @@ type Override struct {
 	PIN      string `json:"pin"`
 }
 
-// approver checks an override's PIN and returns the approving employee.
-func (s *Service) approver(o *Override) (string, error) {
-	if o == nil {
-		return "", nil
-	}
-	e, err := s.L.Employee(o.Employee)
-	if err != nil || !e.Active || !CheckPIN(e.PINHash, o.PIN) {
-		return "", ErrWrongPIN
-	}
-	return e.ID, nil
-}
-
 // OpenDrawer opens the register's drawer without a sale: the employee
 // logged in needs the permission, or a supervisor's override.
 func (s *Service) OpenDrawer(ctx context.Context, r Req, reason string, o *Override) error {
-	by, err := s.approver(o)
+	by, err := s.approver(ctx, r, o)
 	if err != nil {
 		return err
 	}
 	_, err = s.Do(ctx, r, ledger.CmdDrawerOpen, map[string]string{"reason": reason, "approvedBy": by})
 	return err
-}
-
-// Login checks an employee's PIN and logs them in on the register.
-func (s *Service) Login(ctx context.Context, r Req, employee, pin string) (*ledger.Employee, error) {
-	e, err := s.L.Employee(employee)
-	if err != nil || !e.Active || !CheckPIN(e.PINHash, pin) {
-		return nil, ErrWrongPIN
-	}
-	r.Employee = e.ID
-	res, err := s.Do(ctx, r, ledger.CmdLogin, map[string]string{"employee": e.ID})
-	if err != nil {
-		return nil, err
-	}
-	return decode[ledger.Employee](res)
 }
 
 // Logout logs the employee out of the register.

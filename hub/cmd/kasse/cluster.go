@@ -37,7 +37,11 @@ func apiURL(c config.Config) string {
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host, _, _ = net.SplitHostPort(raftAddr(c))
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/api/v1"
+	scheme := "http"
+	if useTLS(c.HTTP.TLS, c.HTTP.Addr) {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/api/v1"
 }
 
 // certNames are the names and addresses on this hub's certificate.

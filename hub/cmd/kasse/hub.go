@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +52,11 @@ type hub struct {
 	dev      *devices.Service
 	http     *http.Server
 	httpAddr string
-	closers  []func() error // closed last first
+	scheme   string // http or https
+	// endRequests ends the requests still running (event streams) at shutdown.
+	endRequests func()
+	svc         *till.Service
+	closers     []func() error // closed last first
 }
 
 func profileOf(c config.Config) replicate.Profile {
@@ -147,6 +152,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	svc := till.New(l, fwd, t, layouts, log)
 	h.payments(svc)
+	h.svc = svc
 
 	// 6. The cluster: the peer API on the hub port; a joining hub asks to
 	// be added; the leader promotes caught-up hubs. First start of a new
@@ -192,6 +198,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	l.OnApply(dev.Applied)
 	bg.Go(func() { dev.Run(gcCtx) }) // once every device is bound
+	if term != nil {
+		bg.Go(func() { h.watchTerminal(gcCtx, term, dev.Bus) })
+	}
 
 	// 8. HTTP.
 	tokens := map[string]string{}
@@ -200,6 +209,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	srv := web.New(svc, h, tokens, reg, log)
 	srv.Events, srv.Scales = dev.Bus, dev
+	srv.Hubs, srv.IdleLogout = cfg.HTTP.Hubs, cfg.HTTP.IdleLogout
 	srv.MountCluster(func(ctx context.Context) any { return cl.Status(ctx) })
 	if cfg.HTTP.Pprof {
 		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
@@ -208,8 +218,18 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.HTTP.Addr, err)
 	}
-	h.httpAddr = ln.Addr().String()
-	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	h.httpAddr, h.scheme = ln.Addr().String(), "http"
+	// Requests live under a context cancelled at shutdown, so the
+	// registers' event streams end instead of holding shutdown up.
+	reqCtx, endRequests := context.WithCancel(context.Background())
+	h.endRequests = endRequests
+	h.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return reqCtx }}
+	if useTLS(cfg.HTTP.TLS, cfg.HTTP.Addr) {
+		var ca certSource = shopCA{ident}
+		srv.CACert, h.http.TLSConfig, h.scheme = ca.CACertPEM(), ca.TLSConfig(), "https"
+		ln = tls.NewListener(ln, h.http.TLSConfig)
+	}
 	go func() {
 		if err := h.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server", "err", err)
@@ -527,6 +547,7 @@ func (h *hub) resolveLoop(ctx context.Context, svc *till.Service) {
 func (h *hub) close() error {
 	var errs []error
 	if h.http != nil {
+		time.AfterFunc(time.Second, h.endRequests) // a second for requests in flight
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, h.http.Shutdown(ctx))
 		cancel()

@@ -137,8 +137,10 @@ func runHub(cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Kasse hub %s is selling. Register API: http://%s/api/v1 (register K1 token %q)\n", cfg.Hub.ID, h.httpAddr, tokenOf(cfg, "K1"))
-	fmt.Printf("Customer display for K1: http://%s/display#token=%s\n", h.httpAddr, tokenOf(cfg, "K1"))
+	base := h.scheme + "://" + h.httpAddr
+	fmt.Printf("Kasse hub %s is selling. Register API: %s/api/v1 (register K1 token %q)\n", cfg.Hub.ID, base, tokenOf(cfg, "K1"))
+	fmt.Printf("Customer display for K1: %s/display#token=%s\n", base, tokenOf(cfg, "K1"))
+	pairingCode(ctx, h, base)
 	select {
 	case <-ctx.Done():
 	case <-h.node.Done():

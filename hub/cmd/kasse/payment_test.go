@@ -66,7 +66,7 @@ func cardSale(t *testing.T, c *client, name string, price, cash int64) string {
 	if _, err := c.do("POST", "/sales/"+s.ID+"/lines", name+"-line", map[string]any{"sku": "1001"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.do("POST", "/sales/"+s.ID+"/lines/1/price", name+"-price", map[string]any{"price": price}, nil); err != nil {
+	if _, err := c.approvedBy("1003", "3456").do("POST", "/sales/"+s.ID+"/lines/1/price", name+"-price", map[string]any{"price": price}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.do("POST", "/sales/"+s.ID+"/payments", name+"-cash", map[string]any{"method": "cash", "amount": cash}, nil); err != nil {
@@ -225,7 +225,7 @@ func TestNoCardDataAtRest(t *testing.T) {
 		if _, err := c.do("POST", "/sales/"+s.ID+"/lines", name+"-line", map[string]any{"sku": "1001", "qty": qty}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.do("POST", "/sales/"+s.ID+"/lines/1/price", name+"-price", map[string]any{"price": price}, nil); err != nil {
+		if _, err := c.approvedBy("1003", "3456").do("POST", "/sales/"+s.ID+"/lines/1/price", name+"-price", map[string]any{"price": price}, nil); err != nil {
 			t.Fatal(err)
 		}
 		var res till.CardResult

@@ -156,10 +156,18 @@ func (p *proc) verify() string {
 type client struct {
 	base, token string
 	hc          *http.Client
+	approver    [2]string // a second employee's id and PIN, sent when set
 }
 
 func newClient(addr, token string) *client {
 	return &client{base: "http://" + addr + "/api/v1", token: token, hc: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// approvedBy is c sending each request with employee emp's approval.
+func (c *client) approvedBy(emp, pin string) *client {
+	a := *c
+	a.approver = [2]string{emp, pin}
+	return &a
 }
 
 // do sends one request; status 0 means no answer (hub down, connection cut).
@@ -173,6 +181,10 @@ func (c *client) do(method, path, key string, body any, out any) (int, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
+	}
+	if c.approver[0] != "" {
+		req.Header.Set("Kasse-Approver", c.approver[0])
+		req.Header.Set("Kasse-Approver-Pin", c.approver[1])
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -31,6 +31,8 @@ type Shop struct {
 	Step  time.Duration
 	// Register and Employee are put on each command, as a till does.
 	Register, Employee string
+	// Approver, when set, approves each command as a second employee.
+	Approver string
 }
 
 // New opens a ledger whose clock starts at start, with signing key
@@ -80,7 +82,7 @@ func (s *Shop) Try(typ string, body any) ledger.Result {
 	if err != nil {
 		s.T.Fatal(err)
 	}
-	env.Register, env.Employee = s.Register, s.Employee
+	env.Register, env.Employee, env.Approver = s.Register, s.Employee, s.Approver
 	data, err := env.Encode()
 	if err != nil {
 		s.T.Fatal(err)
