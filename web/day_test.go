@@ -110,12 +110,12 @@ func TestCashiersDay(t *testing.T) {
 	ola := `{"employee":"1002","pin":"2345"}`  // supervisor
 
 	d.do("POST", "/api/v1/clock/in", 200, kari)
-	d.do("POST", "/api/v1/clock/in", 422, kari) // in already
+	d.do("POST", "/api/v1/clock/in", 409, kari) // in already
 	d.do("POST", "/api/v1/login", 200, kari)
-	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"in","amount":100,"reason":"veksel"}`) // no session yet
+	d.do("POST", "/api/v1/drawer/cash", 409, `{"kind":"in","amount":100,"reason":"veksel"}`) // no session yet
 	var sess ledger.DrawerSession
 	json.Unmarshal(d.do("POST", "/api/v1/drawer/sessions", 201, `{"float":150000}`), &sess) // float 1 500,00
-	d.do("POST", "/api/v1/drawer/sessions", 422, `{"float":150000}`)                        // one session per register
+	d.do("POST", "/api/v1/drawer/sessions", 409, `{"float":150000}`)                        // one session per register
 
 	// A: 2 × Lettmelk 21,90 (15 %) + Oppvaskmiddel 39,90 (25 %) = 83,70;
 	// 100,00 cash → pays 84,00 (rounding +0,30), change 16,00.
@@ -232,7 +232,7 @@ func TestCashiersDay(t *testing.T) {
 
 	// Nothing since: no second Z; an X shows the counters started again.
 	var e apiErr
-	json.Unmarshal(d.do("POST", "/api/v1/reports/z", 422, ""), &e)
+	json.Unmarshal(d.do("POST", "/api/v1/reports/z", 409, ""), &e)
 	if e.Code != "nothing_to_report" {
 		t.Errorf("second Z: %+v", e)
 	}
@@ -371,8 +371,8 @@ func TestDayAPI(t *testing.T) {
 		{"X without login", "POST", "/api/v1/reports/x", "", 422, "not_logged_in"},
 		{"training without login", "POST", "/api/v1/training", `{"on":true}`, 422, "not_logged_in"},
 		{"clock in wrong PIN", "POST", "/api/v1/clock/in", `{"employee":"1001","pin":"0000"}`, 401, "wrong_pin"},
-		{"clock out not in", "POST", "/api/v1/clock/out", `{"employee":"1001","pin":"1234"}`, 422, "not_clocked_in"},
-		{"hours of nobody", "GET", "/api/v1/clock/9999", "", 422, "unknown_employee"},
+		{"clock out not in", "POST", "/api/v1/clock/out", `{"employee":"1001","pin":"1234"}`, 409, "not_clocked_in"},
+		{"hours of nobody", "GET", "/api/v1/clock/9999", "", 404, "unknown_employee"},
 		{"hours bad date", "GET", "/api/v1/clock/1001?from=27.11.2026", "", 400, "bad_date"},
 		{"no session", "GET", "/api/v1/drawer/session", "", 404, "no_session"},
 		{"report not a number", "GET", "/api/v1/reports/abc", "", 400, "bad_report"},
@@ -412,7 +412,7 @@ func TestDayAPI(t *testing.T) {
 	d.do("POST", "/api/v1/drawer/cash", 403, `{"kind":"out","amount":1000,"reason":"porto"}`)  // a cashier may not
 	d.do("POST", "/api/v1/drawer/cash", 401, `{"kind":"out","amount":1000,"reason":"porto","override":{"employee":"1002","pin":"1111"}}`)
 	d.do("POST", "/api/v1/training", 200, `{"on":true}`)
-	d.do("POST", "/api/v1/training", 422, `{"on":true}`)
+	d.do("POST", "/api/v1/training", 409, `{"on":true}`)
 	d.do("POST", "/api/v1/training", 200, `{"on":false}`)
 	// Blind count: 500,00 + 40,00 − 10,00 = 530,00 expected; 530,00 counted.
 	var counted ledger.DrawerSession
