@@ -300,8 +300,8 @@ func exportDay(t *testing.T, s *stack) {
 			t.Errorf("xmllint: %v\n%s", err, b)
 		}
 	}
-	if n := verifyXML(t, s.l, buf.Bytes()); n != 5 {
-		t.Errorf("%d signed transactions in the export, want 5 (A, B, C, the training sale, the return)", n)
+	if n := verifyXML(t, s.l, buf.Bytes()); n != 8 {
+		t.Errorf("%d signed transactions in the export, want 8 (the float, A, B, C, the training sale, the return, the bank drop, the count)", n)
 	}
 }
 

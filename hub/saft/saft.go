@@ -16,6 +16,10 @@
 //     transAmntEx and signature are exactly the values that were signed, so
 //     the chain "previous;date;time;nr;amountIn;amountEx" can be re-verified
 //     from the file alone with the shop's public key.
+//   - Every signed cash movement (the float, cash in, cash out and bank
+//     drops, the count's difference) is a cashtransaction of transaction
+//     type 11007, 11011, 11010 or 11008, without lines, signed in the same
+//     chain as the register's sales (cash.go).
 //   - Every journal entry with a PredefinedBasicID-13 event code becomes an
 //     event of its register, plus SALREC/RETREC (13012/13013) for each
 //     completed sale/return and LINEDELETE (13999) for each removed line.
@@ -328,6 +332,11 @@ func (x *exporter) entry(e *ledger.Entry, s *ledger.Sale, in bool) error {
 			return err
 		}
 		x.transaction(e, s)
+	} else if cashEntry(e) {
+		if x.w, err = x.spills.get(e.Register, true); err != nil {
+			return err
+		}
+		x.cashTransaction(e)
 	}
 	return x.err
 }
@@ -714,6 +723,9 @@ func (x *exporter) basics() {
 	x.basic("08", discSale, "", "Share of a discount on the whole sale")
 	x.basic("11", transSale, "11001", "Cash sale")
 	x.basic("11", transRet, "11006", "Return payment")
+	for _, c := range slices.Sorted(maps.Keys(cashTypes)) {
+		x.basic("11", cashTypes[c].id, fmt.Sprint(c), cashTypes[c].desc)
+	}
 	x.basic("12", payCash, "12001", "Cash")
 	x.basic("12", payCard, "12002", "Debit card")
 	for _, c := range slices.Sorted(maps.Keys(x.payCodes)) {
@@ -777,7 +789,11 @@ func (x *exporter) event(e *ledger.Entry) {
 	x.start("event")
 	x.el("eventID", strconv.FormatUint(e.Seq, 10))
 	x.el("eventType", typ)
-	x.opt("transID", cut(e.Sale, 35))
+	if cashEntry(e) {
+		x.el("transID", cashTransID(e)) // the cashtransaction it signs
+	} else {
+		x.opt("transID", cut(e.Sale, 35))
+	}
 	x.opt("empID", x.emp(e.Employee))
 	x.el("eventDate", entryDate(e))
 	x.el("eventTime", entryTime(e))
