@@ -180,7 +180,7 @@ func TestZReports(t *testing.T) {
 		t.Errorf("Z 2: %+v", z2)
 	}
 	zk2 := value[Report](t, f.asOK("K2", "E2", CmdReportZ, ReportReq{}))
-	if zk2.No != 1 || zk2.Payments[0] != (TenderCount{"card", Count{1, 4000}}) {
+	if zk2.No != 1 || zk2.Payments[0] != (TenderCount{"card", CodeDebitCard, Count{1, 4000}}) {
 		t.Errorf("K2's first Z: %+v", zk2)
 	}
 	// The journal holds each report whole, and it prints.

@@ -45,8 +45,14 @@ func Tender(method string) string {
 		return "Kontant"
 	case "card":
 		return "Bankkort"
+	case "giftcard":
+		return "Gavekort"
+	case "credit":
+		return "Tilgodelapp"
+	case "mobile":
+		return "Mobilbetaling"
 	}
-	return method
+	return strings.TrimPrefix(method, "other:") // a tender the shop configured, by its name
 }
 
 // Layout lays out a report.
