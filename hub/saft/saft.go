@@ -30,11 +30,15 @@
 // are the catalog's free-text groups (basicID "G-<group>") mapped by keyword
 // to PredefinedBasicID-04 codes, 04999 when nothing fits.
 //
-// Not written (yet): X/Z report events (eventReport), periods and
-// periodNumber, customers, general ledger accounts. Voided sales are not
-// signed by the ledger, so they appear as VOIDREC (13028) events, not as
-// cashtransactions with voidTransaction true. Entries without a register
-// (or on a register the ledger no longer lists) are left out.
+// X and Z reports are events (XREP, ZREP) carrying the whole report as
+// the schema's eventReport (report.go).
+//
+// Not written (yet): periods and periodNumber, customers, general ledger
+// accounts, per-employee item groups and floats in reports (the ledger
+// does not count them). Voided sales are not signed by the ledger, so they
+// appear as VOIDREC (13028) events, not as cashtransactions with
+// voidTransaction true. Entries without a register (or on a register the
+// ledger no longer lists) are left out.
 //
 // An entry belongs to the period when its Oslo date lies within
 // [Params.From, Params.To] (both inclusive, taken as Oslo dates).
@@ -798,6 +802,9 @@ func (x *exporter) event(e *ledger.Entry) {
 	x.el("eventDate", entryDate(e))
 	x.el("eventTime", entryTime(e))
 	x.opt("eventText", cut(text, 9999))
+	if reportEntry(e) {
+		x.eventReport(e)
+	}
 	x.end("event")
 }
 

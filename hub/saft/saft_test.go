@@ -124,6 +124,9 @@ func day(t *testing.T) *shop {
 		t.Fatal(err)
 	}
 	s.do(ledger.CmdDrawerCount, ledger.CountReq{Counted: map[string]money.Øre{"cash": sess.Expected()["cash"] - 200}, Note: "kveld"})
+	// The X and Z reports of K1 (the manager approves the Z).
+	s.do(ledger.CmdReportX, ledger.ReportReq{})
+	s.do(ledger.CmdReportZ, ledger.ReportReq{ApprovedBy: "E2"})
 	s.do(ledger.CmdLogout, nil)
 
 	// The café register: its own chain.
