@@ -159,11 +159,11 @@ func TestCashiersDay(t *testing.T) {
 	tr := d.sale(`{"sku":"1001"}`)
 	var ts ledger.Sale
 	json.Unmarshal(d.do("POST", "/api/v1/sales/"+tr+"/payments", 200, `{"method":"cash","amount":2200}`), &ts)
-	if !ts.Training || ts.Status != ledger.SaleCompleted {
-		t.Fatalf("training sale: training %v, %s", ts.Training, ts.Status)
+	if !ts.Training || ts.Status != ledger.SaleCompleted || ts.Receipt.No != 1 { // a series of its own
+		t.Fatalf("training sale: training %v, %s, receipt %+v", ts.Training, ts.Status, ts.Receipt)
 	}
 	page := string(d.do("GET", "/api/v1/sales/"+tr+"/receipt", 200, ""))
-	if !strings.Contains(page, "<h1>Treningskvittering</h1>") || !strings.Contains(page, "IKKE SALGSKVITTERING") || strings.Contains(page, "Salgskvittering") {
+	if !strings.Contains(page, "<h1>Treningskvittering</h1>") || !strings.Contains(page, "IKKE SALGSKVITTERING") || !strings.Contains(page, "Treningskvittering nr. 1") || strings.Contains(page, "Salgskvittering") {
 		t.Errorf("training receipt does not say it is one:\n%s", page)
 	}
 	d.do("POST", "/api/v1/training", 200, `{"on":false}`)
@@ -208,7 +208,10 @@ func TestCashiersDay(t *testing.T) {
 	var ret ledger.Sale
 	json.Unmarshal(d.do("POST", "/api/v1/returns", 201, `{"original":"`+a+`"}`), &ret)
 	d.do("POST", "/api/v1/returns/"+ret.ID+"/lines", 200, `{"line":1,"qty":1}`)
-	d.do("POST", "/api/v1/returns/"+ret.ID+"/refund", 200, `{"method":"cash"}`)
+	json.Unmarshal(d.do("POST", "/api/v1/returns/"+ret.ID+"/refund", 200, `{"method":"cash"}`), &ret)
+	if ret.Receipt == nil || ret.Receipt.No != 5 { // A, B, C, E, then the return: no gap for the training receipt
+		t.Errorf("the return's receipt: %+v", ret.Receipt)
+	}
 	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":50000,"reason":""}`)      // a reason is needed
 	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":500000,"reason":"bank"}`) // more than the drawer holds
 	d.do("POST", "/api/v1/drawer/cash", 200, `{"kind":"bankdrop","amount":50000,"reason":"til banken"}`)
@@ -303,7 +306,7 @@ func exportDay(t *testing.T, s *stack) {
 	for _, w := range []string{"<eventType>XREP</eventType>", "<eventType>ZREP</eventType>", "<eventType>TRAINON</eventType>",
 		"<eventType>TRAINOFF</eventType>", "<eventType>TRAINREC</eventType>", "<eventType>CASHOUT</eventType>",
 		"transType 11007 cash declaration; float 1500.00", "transType 11008 cash difference -3.00", "Z report 1",
-		"<trainingID>true</trainingID>",
+		"<trainingID>true</trainingID>", "<desc>training receipt 1, not a sales receipt</desc>", "training sale; training receipt 1; amount 21.90",
 		// The Z as the schema's eventReport: the figures worked out above.
 		"<reportType>X report</reportType>", "<reportType>Z report</reportType>", "<totalCashSaleAmnt>467.32</totalCashSaleAmnt>",
 		"<paymentType>GIFTCARD</paymentType><paymentNum>1</paymentNum><paymentAmnt>100.00</paymentAmnt>",

@@ -182,7 +182,7 @@ func (a *applyCtx) tallySale(e *Entry, s *Sale) error {
 			return err
 		}
 		// The regulation's event for every training receipt.
-		_, err := a.journal("training.receipt", EvTrainRec, s.ID, map[string]any{"kind": kindName(s), "amount": t.Total})
+		_, err := a.journal("training.receipt", EvTrainRec, s.ID, map[string]any{"kind": kindName(s), "amount": t.Total, "receipt": s.Receipt.No})
 		return err
 	}
 	err := a.count(s.Register, func(c *Counters) error {

@@ -846,6 +846,9 @@ func eventText(e *ledger.Entry) string {
 		// The whole report is in the journal entry; the export names it.
 		return fmt.Sprintf("%v report %v; journal %v; total cash sales %s", d["kind"], d["no"], d["journal"], amount("totalCashSales"))
 	case "training.receipt":
+		if d["receipt"] != nil {
+			return fmt.Sprintf("training %v; training receipt %v; amount %s", d["kind"], d["receipt"], amount("amount"))
+		}
 		return fmt.Sprintf("training %v; amount %s", d["kind"], amount("amount"))
 	}
 	return e.Type
@@ -875,6 +878,10 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 	x.el("transTime", sig.Time)
 	if ret && s.Original != "" {
 		x.el("refID", s.Original)
+	}
+	if s.Training && s.Receipt != nil {
+		// Training receipts are numbered apart from the sales receipts.
+		x.el("desc", fmt.Sprintf("training receipt %d, not a sales receipt", s.Receipt.No))
 	}
 	for _, l := range s.Lines {
 		if l.Removed {
