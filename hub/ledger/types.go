@@ -22,9 +22,9 @@ type Register struct {
 	Receipts int64  `json:"receipts"` // last sales receipt number
 	// TrainingReceipts is the last training receipt number: training
 	// receipts have a series of their own, so the sales receipts' has no gaps.
-	TrainingReceipts int64 `json:"trainingReceipts,omitempty"`
-	LastSig  string `json:"lastSig,omitempty"`
-	Employee string `json:"employee,omitempty"` // logged in now
+	TrainingReceipts int64  `json:"trainingReceipts,omitempty"`
+	LastSig          string `json:"lastSig,omitempty"`
+	Employee         string `json:"employee,omitempty"` // logged in now
 	// DrawerOpen is the register's cash drawer as its owning hub last saw
 	// it; no sale changes while it is open.
 	DrawerOpen bool `json:"drawerOpen,omitempty"`
