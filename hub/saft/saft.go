@@ -11,15 +11,14 @@
 //     held in memory. Memory grows only with the number of distinct
 //     articles, groups, VAT rates and copied receipts in the period, not
 //     with the number of transactions.
-//   - Every signed transaction (sale.complete, return.complete) of the period
-//     is a cashtransaction whose nr, transDate, transTime, transAmntIn,
-//     transAmntEx and signature are exactly the values that were signed, so
-//     the chain "previous;date;time;nr;amountIn;amountEx" can be re-verified
-//     from the file alone with the shop's public key.
-//   - Every signed cash movement (the float, cash in, cash out and bank
-//     drops, the count's difference) is a cashtransaction of transaction
-//     type 11007, 11011, 11010 or 11008, without lines, signed in the same
-//     chain as the register's sales (cash.go).
+//   - Every signed sale or return (sale.complete, return.complete) and
+//     every signed cash movement (the float, cash in, cash out and bank
+//     drops, the count's difference: transaction types 11007, 11011, 11010,
+//     11008, without lines; cash.go) of the period is a cashtransaction
+//     whose nr, transDate, transTime, transAmntIn, transAmntEx and signature
+//     are exactly the values that were signed, so the chain
+//     "previous;date;time;nr;amountIn;amountEx" can be re-verified from the
+//     file alone with the shop's public key.
 //   - Every journal entry with a PredefinedBasicID-13 event code becomes an
 //     event of its register, plus SALREC/RETREC (13012/13013) for each
 //     completed sale/return and LINEDELETE (13999) for each removed line.
