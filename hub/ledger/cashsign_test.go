@@ -49,3 +49,32 @@ func TestCashMovementsSigned(t *testing.T) {
 		t.Errorf("verify: %+v, %v", st, err)
 	}
 }
+
+// TestTenderKeys: the tender a report counts a payment under, and its
+// SAF-T payment code.
+func TestTenderKeys(t *testing.T) {
+	codes := map[string]int{}
+	for _, c := range []struct {
+		p    Payment
+		key  string
+		code int
+	}{
+		{Payment{Method: MethodCash}, "cash", CodeCash},
+		{Payment{Method: MethodCard, Card: &CardInfo{Funding: "credit"}}, "card", CodeDebitCard}, // a bank card on reports
+		{Payment{Method: MethodGift}, "giftcard", CodeGiftToken},
+		{Payment{Method: MethodCredit}, "credit", CodeCreditNote},
+		{Payment{Method: MethodMobile}, "mobile", CodeMobileApp},
+		{Payment{Method: MethodOther, Tender: "Faktura", Code: 12006}, "other:Faktura", 12006},
+	} {
+		k := TenderKey(c.p)
+		if c.p.Method == MethodOther {
+			codes[k] = PaymentCode(c.p)
+		}
+		if got := tenderCode(k, codes); k != c.key || got != c.code {
+			t.Errorf("%+v: %s %d, want %s %d", c.p, k, got, c.key, c.code)
+		}
+	}
+	if got := tenderCode("other:Gone", codes); got != CodeOther {
+		t.Errorf("a tender without a code: %d", got)
+	}
+}

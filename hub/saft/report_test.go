@@ -133,3 +133,25 @@ func TestExportReports(t *testing.T) {
 		t.Errorf("Z of K1: %+v", z)
 	}
 }
+
+// TestTenderType: a report's tender names its payment type by its code,
+// and a report journaled before tenders had codes by its method.
+func TestTenderType(t *testing.T) {
+	x := &exporter{}
+	for _, c := range []struct {
+		method string
+		code   int
+		want   string
+	}{
+		{"cash", 12001, "CASH"}, {"card", 12002, "DEBCARD"}, {"giftcard", 12005, "GIFTCARD"}, {"credit", 12010, "CREDNOTE"},
+		{"mobile", 12011, "MOBILE"}, {"other:Faktura", 12006, "CUSTACC"}, {"other:Rekvisisjon", 12345, "PAY12345"},
+		{"cash", 0, "CASH"}, {"card", 0, "DEBCARD"}, {"giftcard", 0, "GIFTCARD"}, {"other:Faktura", 0, "OTHERPAY"},
+	} {
+		if got := x.tenderType(c.method, c.code); got != c.want {
+			t.Errorf("%s %d: %s, want %s", c.method, c.code, got, c.want)
+		}
+	}
+	if !x.payCodes[12345] || !x.payCodes[12006] {
+		t.Errorf("payment codes for the basics: %v", x.payCodes)
+	}
+}
