@@ -115,6 +115,7 @@ func Layout(r *ledger.Report, names Names) *receipt.Layout {
 	for _, p := range r.EmpPayments {
 		counted(names.of(p.Employee)+": "+Tender(p.Method), p.Count)
 	}
+	section("Tips") // paid in the tenders above, not sales
 	counted("Tips", r.Tips)
 
 	section("MVA")
