@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,20 +121,28 @@ func TestCashiersDay(t *testing.T) {
 	kari := `{"employee":"1001","pin":"1234"}` // cashier
 	ola := `{"employee":"1002","pin":"2345"}`  // supervisor
 
+	// A gift card of 100,00, sold on the other register before the day.
+	k2 := &day{t: t, s: s, tok: tokenK2, n: 1000}
+	gc := k2.sale()
+	k2.do("POST", "/api/v1/sales/"+gc+"/giftcards", 200, `{"number":"GC500100","amount":10000}`)
+	k2.do("POST", "/api/v1/sales/"+gc+"/payments", 200, `{"method":"cash","amount":10000}`)
+
 	d.do("POST", "/api/v1/clock/in", 200, kari)
-	d.do("POST", "/api/v1/clock/in", 422, kari) // in already
+	d.do("POST", "/api/v1/clock/in", 409, kari) // in already
 	d.do("POST", "/api/v1/login", 200, kari)
-	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"in","amount":100,"reason":"veksel"}`) // no session yet
+	d.do("POST", "/api/v1/drawer/cash", 409, `{"kind":"in","amount":100,"reason":"veksel"}`) // no session yet
 	var sess ledger.DrawerSession
 	json.Unmarshal(d.do("POST", "/api/v1/drawer/sessions", 201, `{"float":150000}`), &sess) // float 1 500,00
-	d.do("POST", "/api/v1/drawer/sessions", 422, `{"float":150000}`)                        // one session per register
+	d.do("POST", "/api/v1/drawer/sessions", 409, `{"float":150000}`)                        // one session per register
 
 	// A: 2 × Lettmelk 21,90 (15 %) + Oppvaskmiddel 39,90 (25 %) = 83,70;
 	// 100,00 cash → pays 84,00 (rounding +0,30), change 16,00.
 	a := d.sale(`{"sku":"1001","qty":2}`, `{"sku":"1501"}`)
 	d.do("POST", "/api/v1/sales/"+a+"/payments", 200, `{"method":"cash","amount":10000}`)
-	// B: Kinobillett 150,00 (12 %) + Avis 40,00 (0 %) = 190,00 by card.
+	// B: Kinobillett 150,00 (12 %) + Avis 40,00 (0 %) = 190,00 and a tip
+	// of 20,00: 210,00 by card.
 	b := d.sale(`{"sku":"1801"}`, `{"sku":"1701"}`)
+	d.do("POST", "/api/v1/sales/"+b+"/tip", 200, `{"amount":2000}`)
 	d.do("POST", "/api/v1/sales/"+b+"/payments", 200, `{"method":"card"}`)
 	// C: Oppvaskmiddel 39,90 removed (a line correction), Grovbrød 42,90 +
 	// Farris 29,90 = 72,80 less 10 % on the sale (7,28: 4,29 + 2,99) =
@@ -142,6 +151,11 @@ func TestCashiersDay(t *testing.T) {
 	d.do("DELETE", "/api/v1/sales/"+cc+"/lines/1", 200, "")
 	d.do("POST", "/api/v1/sales/"+cc+"/discounts", 200, `{"percent":1000,"reason":"stamkunde"}`)
 	d.do("POST", "/api/v1/sales/"+cc+"/payments", 200, `{"method":"cash","amount":7000}`)
+	// E: Kinobillett 150,00 (12 %, VAT 16,07): the gift card pays its
+	// 100,00, cash the other 50,00 (no rounding).
+	se := d.sale(`{"sku":"1801"}`)
+	d.do("POST", "/api/v1/sales/"+se+"/payments", 200, `{"method":"giftcard","number":"GC500100"}`)
+	d.do("POST", "/api/v1/sales/"+se+"/payments", 200, `{"method":"cash","amount":5000}`)
 	// D: one Lettmelk 21,90, voided.
 	v := d.sale(`{"sku":"1001"}`)
 	d.approved("1002", "2345", "POST", "/api/v1/sales/"+v+"/void", 200, "") // Ola approves the void
@@ -156,11 +170,11 @@ func TestCashiersDay(t *testing.T) {
 	tr := d.sale(`{"sku":"1001"}`)
 	var ts ledger.Sale
 	json.Unmarshal(d.do("POST", "/api/v1/sales/"+tr+"/payments", 200, `{"method":"cash","amount":2200}`), &ts)
-	if !ts.Training || ts.Status != ledger.SaleCompleted {
-		t.Fatalf("training sale: training %v, %s", ts.Training, ts.Status)
+	if !ts.Training || ts.Status != ledger.SaleCompleted || ts.Receipt.No != 1 { // a series of its own
+		t.Fatalf("training sale: training %v, %s, receipt %+v", ts.Training, ts.Status, ts.Receipt)
 	}
 	page := string(d.do("GET", "/api/v1/sales/"+tr+"/receipt", 200, ""))
-	if !strings.Contains(page, "<h1>Treningskvittering</h1>") || !strings.Contains(page, "IKKE SALGSKVITTERING") || strings.Contains(page, "Salgskvittering") {
+	if !strings.Contains(page, "<h1>Treningskvittering</h1>") || !strings.Contains(page, "IKKE SALGSKVITTERING") || !strings.Contains(page, "Treningskvittering nr. 1") || strings.Contains(page, "Salgskvittering") {
 		t.Errorf("training receipt does not say it is one:\n%s", page)
 	}
 	d.do("POST", "/api/v1/training", 200, `{"on":false}`)
@@ -169,25 +183,30 @@ func TestCashiersDay(t *testing.T) {
 	x := d.report("/api/v1/reports/x", 201, "")
 	groups := func(meieri ledger.Count) []ledger.GroupCount {
 		return []ledger.GroupCount{
-			{Group: "Aviser", Count: c(1, 4000)}, {Group: "Bakeri", Count: c(1, 3861)}, {Group: "Billetter", Count: c(1, 15000)},
+			{Group: "Aviser", Count: c(1, 4000)}, {Group: "Bakeri", Count: c(1, 3861)}, {Group: "Billetter", Count: c(2, 30000)},
 			{Group: "Drikke", Count: c(1, 2691)}, {Group: "Husholdning", Count: c(1, 3990)}, {Group: "Meieri", Count: meieri},
 		}
 	}
 	wantX := ledger.Report{
 		Kind: "X", Shop: "Testbutikken", OrgNr: "912345678", VATRegistered: true, Register: "K1", RegisterName: "Kasse 1", Employee: "1001",
-		TotalCashSales: 33922, // 83,70 + 190,00 + 65,52
+		TotalCashSales: 48922, // 83,70 + 190,00 + 65,52 + 150,00
 		Rounding:       78,    // 0,30 + 0,48
 		Groups:         groups(c(2, 4380)),
-		Payments:       []ledger.TenderCount{{Method: "cash", Count: c(2, 15000)}, {Method: "card", Count: c(1, 19000)}},
-		EmpPayments:    []ledger.EmpTender{{Employee: "1001", Method: "cash", Count: c(2, 15000)}, {Employee: "1001", Method: "card", Count: c(1, 19000)}},
+		// Cash 84,00 + 66,00 + 50,00; card 190,00 and its tip; the gift card 100,00.
+		Payments: []ledger.TenderCount{{Method: "cash", Code: 12001, Count: c(3, 20000)}, {Method: "card", Code: 12002, Count: c(1, 21000)},
+			{Method: "giftcard", Code: 12005, Count: c(1, 10000)}},
+		EmpPayments: []ledger.EmpTender{{Employee: "1001", Method: "cash", Code: 12001, Count: c(3, 20000)},
+			{Employee: "1001", Method: "card", Code: 12002, Count: c(1, 21000)}, {Employee: "1001", Method: "giftcard", Code: 12005, Count: c(1, 10000)}},
+		Tips: c(1, 2000),
 		// 25 %: 39,90 → VAT 7,98. 15 %: 43,80 (VAT 5,71) + 65,52 (VAT
-		// 8,55) = 109,32, VAT 14,26. 12 %: 150,00 → VAT 16,07. 0 %: 40,00.
+		// 8,55) = 109,32, VAT 14,26. 12 %: 2 × 150,00, VAT 16,07 on each
+		// sale: 32,14. 0 %: 40,00.
 		VAT: []ledger.VATLine{{Rate: money.Rate25, Gross: 3990, Net: 3192, VAT: 798}, {Rate: money.Rate15, Gross: 10932, Net: 9506, VAT: 1426},
-			{Rate: money.Rate12, Gross: 15000, Net: 13393, VAT: 1607}, {Rate: money.Rate0, Gross: 4000, Net: 4000}},
-		Taxable: 26091, TaxFree: 4000, VATTotal: 3831, // 31,92 + 95,06 + 133,93; 7,98 + 14,26 + 16,07
-		Float: c(1, 150000), Receipts: 3, NoSale: c(1, 0), Copies: c(1, 19000), Discounts: c(1, 728), Voids: c(1, 2190),
+			{Rate: money.Rate12, Gross: 30000, Net: 26786, VAT: 3214}, {Rate: money.Rate0, Gross: 4000, Net: 4000}},
+		Taxable: 39484, TaxFree: 4000, VATTotal: 5438, // 31,92 + 95,06 + 267,86; 7,98 + 14,26 + 32,14
+		Float: c(1, 150000), Receipts: 4, NoSale: c(1, 0), Copies: c(1, 19000), Discounts: c(1, 728), Voids: c(1, 2190),
 		Corrected: c(1, 3990), Lookups: c(1, 4000), Training: c(1, 2190),
-		Grand: ledger.Grand{Sales: 33922, Net: 33922},
+		Grand: ledger.Grand{Sales: 48922, Net: 48922},
 	}
 	compare(t, "X", x, wantX)
 	d.report("/api/v1/reports/z", 403, "") // a cashier cannot close the day
@@ -200,24 +219,28 @@ func TestCashiersDay(t *testing.T) {
 	var ret ledger.Sale
 	json.Unmarshal(d.do("POST", "/api/v1/returns", 201, `{"original":"`+a+`"}`), &ret)
 	d.do("POST", "/api/v1/returns/"+ret.ID+"/lines", 200, `{"line":1,"qty":1}`)
-	d.do("POST", "/api/v1/returns/"+ret.ID+"/refund", 200, `{"method":"cash"}`)
+	json.Unmarshal(d.do("POST", "/api/v1/returns/"+ret.ID+"/refund", 200, `{"method":"cash"}`), &ret)
+	if ret.Receipt == nil || ret.Receipt.No != 5 { // A, B, C, E, then the return: no gap for the training receipt
+		t.Errorf("the return's receipt: %+v", ret.Receipt)
+	}
 	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":50000,"reason":""}`)      // a reason is needed
 	d.do("POST", "/api/v1/drawer/cash", 422, `{"kind":"bankdrop","amount":500000,"reason":"bank"}`) // more than the drawer holds
 	d.do("POST", "/api/v1/drawer/cash", 200, `{"kind":"bankdrop","amount":50000,"reason":"til banken"}`)
 
-	// Expected cash: 1 500,00 + 84,00 + 66,00 − 22,00 − 500,00 = 1 128,00;
-	// card 190,00. Counted 1 125,00 in cash: −3,00 booked.
+	// Expected cash: 1 500,00 + 84,00 + 66,00 + 50,00 − 22,00 − 500,00 =
+	// 1 178,00; card 210,00; gift card 100,00. Counted 1 175,00 in cash:
+	// −3,00 booked.
 	var open struct {
 		Expected map[string]money.Øre `json:"expected"`
 	}
 	json.Unmarshal(d.do("GET", "/api/v1/drawer/session", 200, ""), &open)
-	if open.Expected["cash"] != 112800 || open.Expected["card"] != 19000 {
+	if open.Expected["cash"] != 117800 || open.Expected["card"] != 21000 || open.Expected["giftcard"] != 10000 {
 		t.Errorf("expected in the drawer: %v", open.Expected)
 	}
 	var counted ledger.DrawerSession
-	json.Unmarshal(d.do("POST", "/api/v1/drawer/count", 200, `{"counted":{"cash":112500}}`), &counted)
+	json.Unmarshal(d.do("POST", "/api/v1/drawer/count", 200, `{"counted":{"cash":117500}}`), &counted)
 	cnt := counted.Count
-	if counted.Status != ledger.SessionCounted || cnt == nil || cnt.Expected["cash"] != 112800 || cnt.Counted["cash"] != 112500 ||
+	if counted.Status != ledger.SessionCounted || cnt == nil || cnt.Expected["cash"] != 117800 || cnt.Counted["cash"] != 117500 ||
 		cnt.Difference["cash"] != -300 || cnt.Difference["card"] != 0 || cnt.Total != -300 ||
 		!slices.Equal(counted.Employees, []string{"1001", "1002"}) {
 		t.Errorf("count: %+v %+v", counted, cnt)
@@ -227,23 +250,24 @@ func TestCashiersDay(t *testing.T) {
 	z := d.report("/api/v1/reports/z", 201, "")
 	wantZ := wantX
 	wantZ.Kind, wantZ.No, wantZ.Employee = "Z", 1, "1002"
-	wantZ.TotalCashSales = 33922 - 2190 // the return
+	wantZ.TotalCashSales = 48922 - 2190 // the return
 	wantZ.Rounding = 78 - 10
 	wantZ.Groups = groups(c(1, 2190))
-	wantZ.Payments = []ledger.TenderCount{{Method: "cash", Count: c(3, 12800)}, {Method: "card", Count: c(1, 19000)}}
-	wantZ.EmpPayments = append(slices.Clone(wantX.EmpPayments), ledger.EmpTender{Employee: "1002", Method: "cash", Count: c(1, -2200)})
+	wantZ.Payments = slices.Clone(wantX.Payments)
+	wantZ.Payments[0].Count = c(4, 17800) // 200,00 − 22,00 refunded
+	wantZ.EmpPayments = append(slices.Clone(wantX.EmpPayments), ledger.EmpTender{Employee: "1002", Method: "cash", Code: 12001, Count: c(1, -2200)})
 	// The return takes 21,90 at 15 % back: VAT −2,86, net −19,04.
 	wantZ.VAT = slices.Clone(wantX.VAT)
 	wantZ.VAT[1] = ledger.VATLine{Rate: money.Rate15, Gross: 8742, Net: 7602, VAT: 1140}
-	wantZ.Taxable, wantZ.VATTotal = 26091-1904, 3831-286
+	wantZ.Taxable, wantZ.VATTotal = 39484-1904, 5438-286
 	wantZ.CashOut = c(1, 50000)
 	wantZ.Returns = c(1, -2190)
-	wantZ.Grand = ledger.Grand{Sales: 33922, Returns: -2190, Net: 31732, Z: 1}
+	wantZ.Grand = ledger.Grand{Sales: 48922, Returns: -2190, Net: 46732, Z: 1}
 	compare(t, "Z", z, wantZ)
 
 	// Nothing since: no second Z; an X shows the counters started again.
 	var e apiErr
-	json.Unmarshal(d.do("POST", "/api/v1/reports/z", 422, ""), &e)
+	json.Unmarshal(d.do("POST", "/api/v1/reports/z", 409, ""), &e)
 	if e.Code != "nothing_to_report" {
 		t.Errorf("second Z: %+v", e)
 	}
@@ -254,8 +278,8 @@ func TestCashiersDay(t *testing.T) {
 
 	// The Z as it is shown on screen.
 	html := string(d.do("GET", "/api/v1/reports/"+strconv.FormatUint(z.Journal, 10)+"/html", 200, ""))
-	for _, w := range []string{"<h1>Z-rapport nr. 1</h1>", "Testbutikken", "Org.nr. 912 345 678 MVA", "Totalt kontantsalg", "317,32",
-		"Kari Nordmann: Kontant (2)", "Treningskvitteringer (1)", "Returer (1)", "-21,90"} {
+	for _, w := range []string{"<h1>Z-rapport nr. 1</h1>", "Testbutikken", "Org.nr. 912 345 678 MVA", "Totalt kontantsalg", "467,32",
+		"Kari Nordmann: Kontant (3)", "Kari Nordmann: Gavekort (1)", "Tips (1)", "Treningskvitteringer (1)", "Returer (1)", "-21,90"} {
 		if !strings.Contains(html, w) {
 			t.Errorf("Z on screen lacks %q", w)
 		}
@@ -289,11 +313,18 @@ func exportDay(t *testing.T, s *stack) {
 	if err := saft.Export(context.Background(), &buf, s.l, saft.Params{From: now.AddDate(0, 0, -1), To: now.AddDate(0, 0, 1), SoftwareVersion: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	out := buf.String()
+	out := regexp.MustCompile(`>\s+<`).ReplaceAllString(buf.String(), "><") // the elements without the indent
 	for _, w := range []string{"<eventType>XREP</eventType>", "<eventType>ZREP</eventType>", "<eventType>TRAINON</eventType>",
 		"<eventType>TRAINOFF</eventType>", "<eventType>TRAINREC</eventType>", "<eventType>CASHOUT</eventType>",
 		"transType 11007 cash declaration; float 1500.00", "transType 11008 cash difference -3.00", "Z report 1",
-		"<trainingID>true</trainingID>"} {
+		"<trainingID>true</trainingID>", "<desc>training receipt 1, not a sales receipt</desc>", "training sale; training receipt 1; amount 21.90",
+		// The Z as the schema's eventReport: the figures worked out above.
+		"<reportType>X report</reportType>", "<reportType>Z report</reportType>", "<totalCashSaleAmnt>467.32</totalCashSaleAmnt>",
+		"<paymentType>GIFTCARD</paymentType><paymentNum>1</paymentNum><paymentAmnt>100.00</paymentAmnt>",
+		"<tipNum>1</tipNum><tipAmnt>20.00</tipAmnt>", "<reportOpeningChangeFloat>1500.00</reportOpeningChangeFloat>",
+		"<reportReturnAmnt>21.90</reportReturnAmnt>", "<reportGrandTotalSalesNet>467.32</reportGrandTotalSalesNet>",
+		"<transType>CASHDECL</transType>", "<transType>PAYOUT</transType><transAmntIn>-500.00</transAmntIn>",
+		"<transType>CASHDIFF</transType><transAmntIn>-3.00</transAmntIn>"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("export lacks %s", w)
 		}
@@ -311,8 +342,8 @@ func exportDay(t *testing.T, s *stack) {
 			t.Errorf("xmllint: %v\n%s", err, b)
 		}
 	}
-	if n := verifyXML(t, s.l, buf.Bytes()); n != 5 {
-		t.Errorf("%d signed transactions in the export, want 5 (A, B, C, the training sale, the return)", n)
+	if n := verifyXML(t, s.l, buf.Bytes()); n != 10 {
+		t.Errorf("%d signed transactions in the export, want 10 (the gift card sale on K2; the float, A, B, C, E, the training sale, the return, the bank drop, the count on K1)", n)
 	}
 }
 
@@ -382,8 +413,8 @@ func TestDayAPI(t *testing.T) {
 		{"X without login", "POST", "/api/v1/reports/x", "", 422, "not_logged_in"},
 		{"training without login", "POST", "/api/v1/training", `{"on":true}`, 422, "not_logged_in"},
 		{"clock in wrong PIN", "POST", "/api/v1/clock/in", `{"employee":"1001","pin":"0000"}`, 401, "wrong_pin"},
-		{"clock out not in", "POST", "/api/v1/clock/out", `{"employee":"1001","pin":"1234"}`, 422, "not_clocked_in"},
-		{"hours of nobody", "GET", "/api/v1/clock/9999", "", 422, "unknown_employee"},
+		{"clock out not in", "POST", "/api/v1/clock/out", `{"employee":"1001","pin":"1234"}`, 409, "not_clocked_in"},
+		{"hours of nobody", "GET", "/api/v1/clock/9999", "", 404, "unknown_employee"},
 		{"hours bad date", "GET", "/api/v1/clock/1001?from=27.11.2026", "", 400, "bad_date"},
 		{"no session", "GET", "/api/v1/drawer/session", "", 404, "no_session"},
 		{"report not a number", "GET", "/api/v1/reports/abc", "", 400, "bad_report"},
@@ -423,7 +454,7 @@ func TestDayAPI(t *testing.T) {
 	d.do("POST", "/api/v1/drawer/cash", 403, `{"kind":"out","amount":1000,"reason":"porto"}`)  // a cashier may not
 	d.do("POST", "/api/v1/drawer/cash", 401, `{"kind":"out","amount":1000,"reason":"porto","override":{"employee":"1002","pin":"1111"}}`)
 	d.do("POST", "/api/v1/training", 200, `{"on":true}`)
-	d.do("POST", "/api/v1/training", 422, `{"on":true}`)
+	d.do("POST", "/api/v1/training", 409, `{"on":true}`)
 	d.do("POST", "/api/v1/training", 200, `{"on":false}`)
 	// Blind count: 500,00 + 40,00 − 10,00 = 530,00 expected; 530,00 counted.
 	var counted ledger.DrawerSession

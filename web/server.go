@@ -215,11 +215,15 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 // statusOf gives a ledger rejection its HTTP status.
 func statusOf(code string) int {
 	switch code {
-	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode", "unknown_voucher":
+	case "unknown_sale", "unknown_item", "unknown_line", "unknown_attempt", "unknown_barcode", "unknown_voucher",
+		"unknown_session", "unknown_employee":
 		return http.StatusNotFound
 	case "idempotency_conflict", "sale_closed", "sale_parked", "sale_paid", "payment_pending",
 		"attempt_resolved", "sale_exists", "wrong_register", "not_parked", "nothing_due", "copy_printed", "not_completed", "drawer_open", "is_return", "not_returnable",
-		"not_reversible", "attempt_exists":
+		"not_reversible", "attempt_exists",
+		// the cashier's day: the drawer session, the time clock, training, the Z
+		"no_session", "session_open", "session_exists", "session_closed", "clocked_in", "not_clocked_in",
+		"training_on", "training_off", "training_mode", "nothing_to_report":
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity

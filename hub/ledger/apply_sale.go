@@ -632,10 +632,14 @@ func (a *applyCtx) complete(s *Sale) error {
 	if err != nil {
 		return err
 	}
-	reg.Receipts++
+	no := &reg.Receipts
+	if s.Training {
+		no = &reg.TrainingReceipts // a series of its own (training.go)
+	}
+	*no++
 	s.Status, s.Closed = SaleCompleted, a.env.Time
 	s.Receipt = &Receipt{
-		No: reg.Receipts, Nr: sig.Nr, Local: a.env.Time.In(Oslo).Format("2006-01-02 15:04:05"),
+		No: *no, Nr: sig.Nr, Local: a.env.Time.In(Oslo).Format("2006-01-02 15:04:05"),
 		Signature: sig.Value, KeyVer: sig.KeyVersion, Journal: a.tip.Seq + 1, Time: a.env.Time,
 	}
 	for _, l := range s.Lines {

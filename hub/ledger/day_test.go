@@ -153,6 +153,16 @@ func TestTrainingKeptApart(t *testing.T) {
 	if !slices.Equal(events, []int{EvTrainOn, EvTrainRec, EvTrainRec, EvTrainOff}) {
 		t.Errorf("training events %v", events)
 	}
+	// Sales receipts 1, 2 without a gap; training receipts 1, 2 (the sale
+	// and its return) apart.
+	real2 := f.sell("K1", "E1", "MELK", 1, false)
+	ret, err := f.l.Sale("R2")
+	if err != nil || real.Receipt.No != 1 || real2.Receipt.No != 2 || tr.Receipt.No != 1 || ret.Receipt.No != 2 {
+		t.Errorf("receipt numbers: sales %d, %d; training %d, %+v (%v)", real.Receipt.No, real2.Receipt.No, tr.Receipt.No, ret.Receipt, err)
+	}
+	if got, err := f.l.SaleByReceipt("K1", 2); err != nil || got.ID != real2.ID {
+		t.Errorf("receipt 2 of K1 is %v (%v), want the second real sale", got, err)
+	}
 }
 
 func TestZReports(t *testing.T) {
@@ -180,7 +190,7 @@ func TestZReports(t *testing.T) {
 		t.Errorf("Z 2: %+v", z2)
 	}
 	zk2 := value[Report](t, f.asOK("K2", "E2", CmdReportZ, ReportReq{}))
-	if zk2.No != 1 || zk2.Payments[0] != (TenderCount{"card", Count{1, 4000}}) {
+	if zk2.No != 1 || zk2.Payments[0] != (TenderCount{"card", CodeDebitCard, Count{1, 4000}}) {
 		t.Errorf("K2's first Z: %+v", zk2)
 	}
 	// The journal holds each report whole, and it prints.

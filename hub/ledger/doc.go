@@ -16,8 +16,9 @@
 //     ledger (Halted) instead of being skipped; nothing is applied after it
 //     until the hub is upgraded.
 //   - An append-only journal. Every registration is an Entry hash-chained
-//     to the one before; completed sales are signed per register as the
-//     Norwegian cash register regulation asks (RSA-SHA1 over
+//     to the one before; completed sales and returns and every cash
+//     movement (float, cash in and out, the count's difference) are signed
+//     per register as the Norwegian cash register regulation asks (RSA-SHA1 over
 //     "previous;date;time;nr;amountIn;amountEx", first previous "0"), with
 //     the key version recorded. Verify checks all of it.
 //   - Reports from counters. Every journal entry is tallied, inside Apply,

@@ -88,9 +88,11 @@ type GroupCount struct {
 	Count
 }
 
-// TenderCount is the payments in one tender.
+// TenderCount is the payments in one tender: Method is its TenderKey, Code
+// its SAF-T payment code.
 type TenderCount struct {
 	Method string `json:"method"`
+	Code   int    `json:"code"`
 	Count
 }
 
@@ -98,6 +100,7 @@ type TenderCount struct {
 type EmpTender struct {
 	Employee string `json:"employee"`
 	Method   string `json:"method"`
+	Code     int    `json:"code"`
 	Count
 }
 
@@ -182,11 +185,11 @@ func buildReport(kind string, c *Counters, g *Grand) *Report {
 		r.Groups = append(r.Groups, GroupCount{k, *c.Groups[k]})
 	}
 	for _, k := range tenders(c.Payments) {
-		r.Payments = append(r.Payments, TenderCount{k, *c.Payments[k]})
+		r.Payments = append(r.Payments, TenderCount{k, tenderCode(k, c.Codes), *c.Payments[k]})
 	}
 	for _, emp := range slices.Sorted(maps.Keys(c.EmpPay)) {
 		for _, k := range tenders(c.EmpPay[emp]) {
-			r.EmpPayments = append(r.EmpPayments, EmpTender{emp, k, *c.EmpPay[emp][k]})
+			r.EmpPayments = append(r.EmpPayments, EmpTender{emp, k, tenderCode(k, c.Codes), *c.EmpPay[emp][k]})
 		}
 	}
 	for _, rate := range slices.Sorted(maps.Keys(c.VAT)) {

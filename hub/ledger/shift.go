@@ -15,8 +15,10 @@ import (
 // Drawer sessions. A session starts with a counted float, takes the tenders
 // of the sales and returns of its registers, cash put in and taken out, and
 // ends with a count: expected against counted per tender, the difference
-// booked. It lives in the ledger, so it outlives any tablet or hub, and
-// several registers and employees can share it.
+// booked. The float, every cash movement and the count's difference are
+// signed transactions of the register that made them (cashsign.go). It
+// lives in the ledger, so it outlives any tablet or hub, and several
+// registers and employees can share it.
 
 // Commands of drawer sessions and cash.
 const (
@@ -234,7 +236,7 @@ func applySessionOpen(a *applyCtx, env *Envelope) (any, error) {
 	d := &DrawerSession{ID: req.Session, Status: SessionActive, Registers: slices.Clone(regs), Blind: req.Blind,
 		Opened: env.Time, Float: req.Float, Sales: map[string]money.Øre{}, Moves: []CashMove{}}
 	d.worked(env.Employee)
-	if _, err := a.journal("drawer.float", EvOther, "", map[string]any{"session": d.ID, "registers": d.Registers,
+	if _, err := a.journalSigned("drawer.float", EvOther, d.Float, map[string]any{"session": d.ID, "registers": d.Registers,
 		"float": d.Float, "transType": TxFloat}); err != nil {
 		return nil, err
 	}
@@ -325,7 +327,11 @@ func applyCashMove(a *applyCtx, env *Envelope) (any, error) {
 	}
 	d.Moves = append(d.Moves, m)
 	d.worked(env.Employee)
-	if _, err := a.journal(typ, ev, "", map[string]any{"session": d.ID, "kind": m.Kind, "amount": m.Amount,
+	signed := m.Amount
+	if typ == "cash.out" {
+		signed = -signed
+	}
+	if _, err := a.journalSigned(typ, ev, signed, map[string]any{"session": d.ID, "kind": m.Kind, "amount": m.Amount,
 		"reason": m.Reason, "approvedBy": m.ApprovedBy, "transType": tx}); err != nil {
 		return nil, err
 	}
@@ -393,8 +399,8 @@ func applyDrawerCount(a *applyCtx, env *Envelope) (any, error) {
 	for _, r := range d.Registers {
 		a.b.del(pfxRegDraw + r)
 	}
-	if _, err := a.journal("drawer.count", EvOther, "", map[string]any{"session": d.ID, "blind": d.Blind, "expected": c.Expected,
-		"counted": c.Counted, "difference": c.Difference, "total": c.Total, "transType": TxCashDif}); err != nil {
+	if _, err := a.journalSigned("drawer.count", EvOther, c.Total, map[string]any{"session": d.ID, "blind": d.Blind, "expected": c.Expected,
+		"counted": c.Counted, "difference": c.Difference, "total": c.Total, "note": c.Note, "transType": TxCashDif}); err != nil {
 		return nil, err
 	}
 	return d, a.put(pfxSession+d.ID, d)

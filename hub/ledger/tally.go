@@ -40,7 +40,8 @@ type Counters struct {
 	Payments  map[string]*Count       `json:"payments"` // tender → payments, amount
 	EmpPay    map[string]tenderMap    `json:"empPay"`   // employee → tender → payments, amount
 	VAT       map[money.Rate]*VATLine `json:"vat"`
-	Tips      Count                   `json:"tips"` // Kasse takes no tips yet: always zero
+	Codes     map[string]int          `json:"codes,omitempty"` // tender → its SAF-T payment code (tenderCode)
+	Tips      Count                   `json:"tips"`            // each tip (the cashier's, on a terminal), its amount
 	Float     Count                   `json:"float"`
 	CashIn    Count                   `json:"cashIn"`
 	CashOut   Count                   `json:"cashOut"`
@@ -171,7 +172,8 @@ func (a *applyCtx) tally(e *Entry) error {
 }
 
 // tallySale counts a completed sale or return in its register's counters,
-// its grand totals and the drawer session it was paid into.
+// its grand totals and the drawer session it was paid into. Tenders are
+// counted by TenderKey; the payments' amounts include their tips.
 func (a *applyCtx) tallySale(e *Entry, s *Sale) error {
 	ret := s.Kind == KindReturn
 	t := s.Totals
@@ -180,7 +182,7 @@ func (a *applyCtx) tallySale(e *Entry, s *Sale) error {
 			return err
 		}
 		// The regulation's event for every training receipt.
-		_, err := a.journal("training.receipt", EvTrainRec, s.ID, map[string]any{"kind": kindName(s), "amount": t.Total})
+		_, err := a.journal("training.receipt", EvTrainRec, s.ID, map[string]any{"kind": kindName(s), "amount": t.Total, "receipt": s.Receipt.No})
 		return err
 	}
 	err := a.count(s.Register, func(c *Counters) error {
@@ -215,14 +217,27 @@ func (a *applyCtx) tallySale(e *Entry, s *Sale) error {
 			}
 			bump(&c.Groups, l.Group, n, l.Amount)
 		}
+		if s.Tip != 0 {
+			c.Tips.add(1, s.Tip)
+		}
 		for _, p := range s.Payments {
-			bump(&c.Payments, p.Method, 1, p.Amount)
+			k := TenderKey(p)
+			bump(&c.Payments, k, 1, p.Amount)
 			if c.EmpPay == nil {
 				c.EmpPay = map[string]tenderMap{}
 			}
 			m := c.EmpPay[s.Employee]
-			bump(&m, p.Method, 1, p.Amount)
+			bump(&m, k, 1, p.Amount)
 			c.EmpPay[s.Employee] = m
+			if p.Method == MethodOther {
+				if c.Codes == nil {
+					c.Codes = map[string]int{}
+				}
+				c.Codes[k] = PaymentCode(p)
+			}
+			if p.Tip != 0 {
+				c.Tips.add(1, p.Tip)
+			}
 		}
 		if c.VAT == nil {
 			c.VAT = map[money.Rate]*VATLine{}
@@ -281,4 +296,35 @@ func (a *applyCtx) sessionTakes(s *Sale) error {
 		d.Employees = append(d.Employees, s.Employee)
 	}
 	return a.put(pfxSession+d.ID, d)
+}
+
+// TenderKey is the tender a payment is counted under in reports: its method
+// (cash, card, giftcard, credit, mobile), or for a tender the shop
+// configured (an invoice, …) "other:" and its name.
+func TenderKey(p Payment) string {
+	if p.Method == MethodOther {
+		return MethodOther + ":" + p.Tender
+	}
+	return p.Method
+}
+
+// tenderCode is the SAF-T payment code (PredefinedBasicID-12) of a tender
+// counted under key k; a bank card counts as a debit card.
+func tenderCode(k string, codes map[string]int) int {
+	switch k {
+	case MethodCash:
+		return CodeCash
+	case MethodCard:
+		return CodeDebitCard
+	case MethodGift:
+		return CodeGiftToken
+	case MethodCredit:
+		return CodeCreditNote
+	case MethodMobile:
+		return CodeMobileApp
+	}
+	if c := codes[k]; c != 0 {
+		return c
+	}
+	return CodeOther
 }

@@ -121,7 +121,9 @@ func (a *applyCtx) markReversed(rev *Attempt) error {
 // cards sold on it are loaded, and its receipt number is indexed so the
 // receipt can be found by number for a return.
 func (a *applyCtx) completed(s *Sale) error {
-	a.b.set(receiptKey(s.Register, s.Receipt.No), []byte(s.ID))
+	if !s.Training { // training receipts are numbered apart: not found by number
+		a.b.set(receiptKey(s.Register, s.Receipt.No), []byte(s.ID))
+	}
 	for _, l := range s.Lines {
 		if l.Voucher == "" || l.Removed {
 			continue

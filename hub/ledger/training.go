@@ -8,7 +8,10 @@ import (
 // Training mode. A register in training makes training sales: marked on
 // every receipt, signed and journaled like any sale (SAF-T trainingID), but
 // kept out of stock, drawer sessions and every sales figure; reports count
-// them apart.
+// them apart. Training receipts are numbered in a series of their own per
+// register (Register.TrainingReceipts), so the sales receipts' series has
+// no gaps; their number is on the receipt, in the 13017 event and in the
+// SAF-T cashtransaction.
 
 // Commands of training mode.
 const (

@@ -20,8 +20,11 @@ type Register struct {
 	Name     string `json:"name"`
 	Nr       int64  `json:"nr"`       // last signed transaction number
 	Receipts int64  `json:"receipts"` // last sales receipt number
-	LastSig  string `json:"lastSig,omitempty"`
-	Employee string `json:"employee,omitempty"` // logged in now
+	// TrainingReceipts is the last training receipt number: training
+	// receipts have a series of their own, so the sales receipts' has no gaps.
+	TrainingReceipts int64  `json:"trainingReceipts,omitempty"`
+	LastSig          string `json:"lastSig,omitempty"`
+	Employee         string `json:"employee,omitempty"` // logged in now
 	// DrawerOpen is the register's cash drawer as its owning hub last saw
 	// it; no sale changes while it is open.
 	DrawerOpen bool `json:"drawerOpen,omitempty"`

@@ -88,7 +88,11 @@ func Build(d Data) (*Layout, error) {
 	}
 	add(org, "", Center)
 	add("", "", Blank)
-	add(fmt.Sprintf("Kvittering nr. %d", s.Receipt.No), "Kasse "+d.Register.ID, Plain)
+	label := "Kvittering"
+	if s.Training {
+		label = "Treningskvittering" // numbered in a series of its own
+	}
+	add(fmt.Sprintf("%s nr. %d", label, s.Receipt.No), "Kasse "+d.Register.ID, Plain)
 	when := s.Receipt.Time.In(ledger.Oslo)
 	add("Dato "+when.Format("02.01.2006"), "kl. "+when.Format("15:04:05"), Plain)
 	if d.Seller != "" {

@@ -34,7 +34,7 @@ func TestTrainingReceipt(t *testing.T) {
 	golden(t, "training.escpos", b)
 	text := printed(b)
 	golden(t, "training.txt", []byte(text))
-	if strings.Contains(text, "Salgskvittering") || strings.Count(text, "Treningskvittering") != 2 || !strings.Contains(text, "IKKE SALGSKVITTERING") {
+	if strings.Contains(text, "Salgskvittering") || strings.Count(text, "Treningskvittering") != 3 || !strings.Contains(text, "Treningskvittering nr. 1 ") || !strings.Contains(text, "IKKE SALGSKVITTERING") {
 		t.Errorf("training receipt:\n%s", text)
 	}
 	h, err := l.HTML()

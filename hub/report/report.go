@@ -45,8 +45,14 @@ func Tender(method string) string {
 		return "Kontant"
 	case "card":
 		return "Bankkort"
+	case "giftcard":
+		return "Gavekort"
+	case "credit":
+		return "Tilgodelapp"
+	case "mobile":
+		return "Mobilbetaling"
 	}
-	return method
+	return strings.TrimPrefix(method, "other:") // a tender the shop configured, by its name
 }
 
 // Layout lays out a report.
@@ -109,6 +115,7 @@ func Layout(r *ledger.Report, names Names) *receipt.Layout {
 	for _, p := range r.EmpPayments {
 		counted(names.of(p.Employee)+": "+Tender(p.Method), p.Count)
 	}
+	section("Tips") // paid in the tenders above, not sales
 	counted("Tips", r.Tips)
 
 	section("MVA")

@@ -40,13 +40,18 @@ func day(t *testing.T) (*ledgertest.Shop, uint64, uint64) {
 	s.Do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S1", SKU: "MELK", Qty: 2})
 	s.Do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S1", SKU: "SÅPE", Qty: 1})
 	s.Do(ledger.CmdSaleDisc, ledger.SaleDiscount{Sale: "S1", Discount: ledger.Discount{Amount: 1000}})
+	s.Do(ledger.CmdSaleTip, ledger.SaleTip{Sale: "S1", Amount: 1000}) // and a tip of 10,00: 94,00
 	s.Do(ledger.CmdPayCash, ledger.PayCash{Sale: "S1", Tendered: 10000})
-	// Avis by card.
+	// Avis by card, with 20,00 of tip entered on the terminal.
 	s.Do(ledger.CmdSaleOpen, map[string]string{"sale": "S2"})
 	s.Do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S2", SKU: "AVIS", Qty: 1})
 	s.Do(ledger.CmdPayStart, ledger.PayStart{Sale: "S2", Attempt: "P1", Method: "card", Amount: 4000})
-	s.Do(ledger.CmdPayResult, ledger.PayResult{Attempt: "P1", Outcome: ledger.Outcome{Status: ledger.AttemptApproved, Authorized: 4000,
+	s.Do(ledger.CmdPayResult, ledger.PayResult{Attempt: "P1", Outcome: ledger.Outcome{Status: ledger.AttemptApproved, Authorized: 6000, Tip: 2000,
 		Card: &ledger.CardInfo{TerminalTx: "T1"}}})
+	// Avis on an invoice to a business customer.
+	s.Do(ledger.CmdSaleOpen, map[string]string{"sale": "S3"})
+	s.Do(ledger.CmdSaleAdd, ledger.SaleAdd{Sale: "S3", SKU: "AVIS", Qty: 1})
+	s.Do(ledger.CmdPayOther, ledger.PayOther{Sale: "S3", Tender: "invoice", Name: "Faktura", Code: 12006, Ref: "Firma AS"})
 	s.Do(ledger.CmdReceiptCopy, map[string]string{"sale": "S2"})
 	s.Do(ledger.CmdPriceLookup, map[string]string{"sku": "SÅPE"})
 	s.Do(ledger.CmdDrawerOpen, map[string]string{"reason": "nosale", "approvedBy": "E2"})
@@ -76,8 +81,8 @@ func TestPrintedReports(t *testing.T) {
 		want []string
 	}{
 		{"x", x, []string{"X-rapport", "Bakeriet på hjørnet", "Org.nr. 912 345 678 MVA", "Kasse K1 (Disk)", "Dato 27.11.2026",
-			"Kjørt av: Kari Nordmann", "Totalt kontantsalg", "123,70", "Antall salgskvitteringer", "Meieri (2)", "Kontant (1)", "Bankkort (1)",
-			"Kari Nordmann: Kontant (1)", "Tips (0)", "MVA 25 %", "MVA 15 %", "Avgiftspliktig salg", "Avgiftsfritt salg", "40,00",
+			"Kjørt av: Kari Nordmann", "Totalt kontantsalg", "163,70", "Antall salgskvitteringer", "Meieri (2)", "Kontant (1)", "Bankkort (1)",
+			"Kari Nordmann: Kontant (1)", "Tips (2)", "Faktura (1)", "Bankkort (1)                               60,00", "MVA 25 %", "MVA 15 %", "Avgiftspliktig salg", "Avgiftsfritt salg", "40,00",
 			"Inngående veksel (1)", "1 000,00", "Skuffeåpninger uten salg", "Kopikvitteringer (1)", "Foreløpige kvitteringer (0)",
 			"Returer (0)", "Rabatter (1)", "Annullerte salg (0)", "Linjekorreksjoner (0)", "Prisoppslag (1)", "Treningskvitteringer (0)",
 			"Grand total", "Netto"}},

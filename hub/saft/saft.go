@@ -11,11 +11,14 @@
 //     held in memory. Memory grows only with the number of distinct
 //     articles, groups, VAT rates and copied receipts in the period, not
 //     with the number of transactions.
-//   - Every signed transaction (sale.complete, return.complete) of the period
-//     is a cashtransaction whose nr, transDate, transTime, transAmntIn,
-//     transAmntEx and signature are exactly the values that were signed, so
-//     the chain "previous;date;time;nr;amountIn;amountEx" can be re-verified
-//     from the file alone with the shop's public key.
+//   - Every signed sale or return (sale.complete, return.complete) and
+//     every signed cash movement (the float, cash in, cash out and bank
+//     drops, the count's difference: transaction types 11007, 11011, 11010,
+//     11008, without lines; cash.go) of the period is a cashtransaction
+//     whose nr, transDate, transTime, transAmntIn, transAmntEx and signature
+//     are exactly the values that were signed, so the chain
+//     "previous;date;time;nr;amountIn;amountEx" can be re-verified from the
+//     file alone with the shop's public key.
 //   - Every journal entry with a PredefinedBasicID-13 event code becomes an
 //     event of its register, plus SALREC/RETREC (13012/13013) for each
 //     completed sale/return and LINEDELETE (13999) for each removed line.
@@ -26,11 +29,15 @@
 // are the catalog's free-text groups (basicID "G-<group>") mapped by keyword
 // to PredefinedBasicID-04 codes, 04999 when nothing fits.
 //
-// Not written (yet): X/Z report events (eventReport), periods and
-// periodNumber, customers, general ledger accounts. Voided sales are not
-// signed by the ledger, so they appear as VOIDREC (13028) events, not as
-// cashtransactions with voidTransaction true. Entries without a register
-// (or on a register the ledger no longer lists) are left out.
+// X and Z reports are events (XREP, ZREP) carrying the whole report as
+// the schema's eventReport (report.go).
+//
+// Not written (yet): periods and periodNumber, customers, general ledger
+// accounts, per-employee item groups and floats in reports (the ledger
+// does not count them). Voided sales are not signed by the ledger, so they
+// appear as VOIDREC (13028) events, not as cashtransactions with
+// voidTransaction true. Entries without a register (or on a register the
+// ledger no longer lists) are left out.
 //
 // An entry belongs to the period when its Oslo date lies within
 // [Params.From, Params.To] (both inclusive, taken as Oslo dates).
@@ -328,6 +335,11 @@ func (x *exporter) entry(e *ledger.Entry, s *ledger.Sale, in bool) error {
 			return err
 		}
 		x.transaction(e, s)
+	} else if cashEntry(e) {
+		if x.w, err = x.spills.get(e.Register, true); err != nil {
+			return err
+		}
+		x.cashTransaction(e)
 	}
 	return x.err
 }
@@ -714,6 +726,9 @@ func (x *exporter) basics() {
 	x.basic("08", discSale, "", "Share of a discount on the whole sale")
 	x.basic("11", transSale, "11001", "Cash sale")
 	x.basic("11", transRet, "11006", "Return payment")
+	for _, c := range slices.Sorted(maps.Keys(cashTypes)) {
+		x.basic("11", cashTypes[c].id, fmt.Sprint(c), cashTypes[c].desc)
+	}
 	x.basic("12", payCash, "12001", "Cash")
 	x.basic("12", payCard, "12002", "Debit card")
 	for _, c := range slices.Sorted(maps.Keys(x.payCodes)) {
@@ -777,11 +792,18 @@ func (x *exporter) event(e *ledger.Entry) {
 	x.start("event")
 	x.el("eventID", strconv.FormatUint(e.Seq, 10))
 	x.el("eventType", typ)
-	x.opt("transID", cut(e.Sale, 35))
+	if cashEntry(e) {
+		x.el("transID", cashTransID(e)) // the cashtransaction it signs
+	} else {
+		x.opt("transID", cut(e.Sale, 35))
+	}
 	x.opt("empID", x.emp(e.Employee))
 	x.el("eventDate", entryDate(e))
 	x.el("eventTime", entryTime(e))
 	x.opt("eventText", cut(text, 9999))
+	if reportEntry(e) {
+		x.eventReport(e)
+	}
 	x.end("event")
 }
 
@@ -823,6 +845,9 @@ func eventText(e *ledger.Entry) string {
 		// The whole report is in the journal entry; the export names it.
 		return fmt.Sprintf("%v report %v; journal %v; total cash sales %s", d["kind"], d["no"], d["journal"], amount("totalCashSales"))
 	case "training.receipt":
+		if d["receipt"] != nil {
+			return fmt.Sprintf("training %v; training receipt %v; amount %s", d["kind"], d["receipt"], amount("amount"))
+		}
 		return fmt.Sprintf("training %v; amount %s", d["kind"], amount("amount"))
 	}
 	return e.Type
@@ -852,6 +877,10 @@ func (x *exporter) transaction(e *ledger.Entry, s *ledger.Sale) {
 	x.el("transTime", sig.Time)
 	if ret && s.Original != "" {
 		x.el("refID", s.Original)
+	}
+	if s.Training && s.Receipt != nil {
+		// Training receipts are numbered apart from the sales receipts.
+		x.el("desc", fmt.Sprintf("training receipt %d, not a sales receipt", s.Receipt.No))
 	}
 	for _, l := range s.Lines {
 		if l.Removed {

@@ -71,6 +71,9 @@ func (s *shop) card(sale, attempt string, amount money.Øre) {
 func day(t *testing.T) *shop {
 	s := newShop(t)
 	s.login("K1", "E1")
+	// The drawer session: a float of 1 000,00 and 200,00 of change put in.
+	s.do(ledger.CmdSessionOpen, ledger.SessionOpen{Session: "D-1", Float: 100000})
+	s.do(ledger.CmdCashMove, ledger.CashMoveReq{Kind: ledger.MoveIn, Amount: 20000, Reason: "veksel"})
 	s.do(ledger.CmdDrawerOpen, map[string]string{"reason": "nosale", "approvedBy": "E2"})
 	s.do(ledger.CmdDrawerState, map[string]bool{"open": true})
 	s.do(ledger.CmdDrawerState, map[string]bool{"open": false})
@@ -116,6 +119,16 @@ func day(t *testing.T) *shop {
 	s.do(ledger.CmdReturnRefund, ledger.ReturnRefund{Return: "R-1", Method: "cash"})
 	s.do(ledger.CmdDrawerState, map[string]bool{"open": true})
 	s.do(ledger.CmdDrawerState, map[string]bool{"open": false})
+	// A bank drop of 500,00 the manager approves, and a count 2,00 short.
+	s.do(ledger.CmdCashMove, ledger.CashMoveReq{Kind: ledger.MoveBankDrop, Amount: 50000, Reason: "til banken", ApprovedBy: "E2"})
+	sess, err := s.L.SessionOf("K1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.do(ledger.CmdDrawerCount, ledger.CountReq{Counted: map[string]money.Øre{"cash": sess.Expected()["cash"] - 200}, Note: "kveld"})
+	// The X and Z reports of K1 (the manager approves the Z).
+	s.do(ledger.CmdReportX, ledger.ReportReq{})
+	s.do(ledger.CmdReportZ, ledger.ReportReq{ApprovedBy: "E2"})
 	s.do(ledger.CmdLogout, nil)
 
 	// The café register: its own chain.
@@ -313,8 +326,8 @@ func verifySignatures(t *testing.T, l *ledger.Ledger, doc []byte) {
 			n++
 		}
 	}
-	if n != 4 {
-		t.Errorf("verified %d signatures, want 4 (cash, card, return on K1; café on K2)", n)
+	if n != 8 {
+		t.Errorf("verified %d signatures, want 8 (float, cash in, cash sale, card sale, return, bank drop, count on K1; café on K2)", n)
 	}
 }
 

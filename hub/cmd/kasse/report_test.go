@@ -38,8 +38,8 @@ func TestReportsPrint(t *testing.T) {
 	if _, err := c.do("POST", "/login", "login-1", map[string]string{"employee": "1002", "pin": "2345"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := c.do("POST", "/reports/z", "z-0", nil, nil); code != 422 {
-		t.Errorf("Z of a day without use answered %d, want 422", code)
+	if code, _ := c.do("POST", "/reports/z", "z-0", nil, nil); code != 409 {
+		t.Errorf("Z of a day without use answered %d, want 409 (nothing_to_report)", code)
 	}
 	var s ledger.Sale
 	if _, err := c.do("POST", "/sales", "open", nil, &s); err != nil {
