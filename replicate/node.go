@@ -93,6 +93,9 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 			return nil, err
 		}
 	}
+	if len(cfg.DialVia) > 0 {
+		sl = relayed{sl, cfg.DialVia}
+	}
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  sl,
 		MaxPool: 3,

@@ -100,6 +100,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	rc := replicate.DefaultConfig()
 	rc.ID, rc.Dir, rc.Bind, rc.Advertise, rc.Bootstrap = cfg.Hub.ID, filepath.Join(cfg.Hub.Data, "raft"), cfg.Raft.Bind, cfg.Raft.Advertise, cfg.Raft.Bootstrap
 	rc.TimeoutScale, rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = cfg.Raft.TimeoutScale, cfg.Raft.SnapshotThreshold, cfg.Raft.SnapshotInterval, cfg.Raft.TrailingLogs
+	rc.DialVia = cfg.Raft.DialVia
 	node, err := replicate.Start(ctx, rc, db, l, log, reg)
 	if err != nil {
 		return nil, fmt.Errorf("start raft: %w", err)
