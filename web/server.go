@@ -102,6 +102,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/returns/:id/lines", s.returnLine)
 	api.POST("/returns/:id/refund", s.refund)
 	api.GET("/journal", s.journal)
+	api.GET("/state", s.state)
 	api.GET("/events", s.events)
 	return s
 }
