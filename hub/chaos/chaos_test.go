@@ -160,3 +160,35 @@ func TestCheckerCatches(t *testing.T) {
 		t.Errorf("kasse verify: %v", rep.Verified)
 	}
 }
+
+// TestThreeHubs: a shop of three hubs under eight registers through every
+// kind of fault, one after the other; after healing every promise holds.
+// KASSE_SOAK=10m draws faults at random for that long.
+func TestThreeHubs(t *testing.T) {
+	c := cluster(t, Options{Hubs: 3, Registers: 8, SnapshotThreshold: 512, TrailingLogs: 256})
+	run(t, &Run{
+		Cluster: c,
+		Load:    &Load{Hubs: c.Hubs, Registers: 8, SKUs: skus, Seed: 3},
+		Faults: []Fault{KillLeader, PartitionLeader, PauseFollower, DropFromLeader, KillFollower,
+			DropToLeader, WipeFollower, SlowLinks, PauseLeader},
+		Hold:     time.Second,
+		Progress: 15,
+		Duration: soak(t),
+		Seed:     3,
+	}, 10*time.Minute+2*soak(t))
+}
+
+// TestFiveHubs: a shop of five, with the leader on the minority side of a
+// partition and two hubs down at once.
+func TestFiveHubs(t *testing.T) {
+	c := cluster(t, Options{Hubs: 5, Registers: 8, SnapshotThreshold: 512, TrailingLogs: 256})
+	run(t, &Run{
+		Cluster:  c,
+		Load:     &Load{Hubs: c.Hubs, Registers: 8, SKUs: skus, Seed: 5},
+		Faults:   []Fault{PartitionMinority, KillTwoFollowers, KillLeader, WipeFollower, DropFromLeader},
+		Hold:     time.Second,
+		Progress: 15,
+		Duration: soak(t),
+		Seed:     5,
+	}, 10*time.Minute+2*soak(t))
+}

@@ -176,3 +176,21 @@ var (
 func heal(c *Cluster) func() error {
 	return func() error { c.Net.Heal(); return nil }
 }
+
+// KillTwoFollowers: SIGKILL of two followers at once (a shop of five
+// keeps its quorum), both restarted when healed.
+var KillTwoFollowers = Fault{"SIGKILL two followers", func(ctx context.Context, c *Cluster) (func() error, error) {
+	fs := c.Followers(ctx)
+	if len(fs) < 2 {
+		return nil, errNoVictim
+	}
+	c.turn++
+	a, b := fs[c.turn%len(fs)], fs[(c.turn+1)%len(fs)]
+	if err := a.Kill(); err != nil {
+		return nil, err
+	}
+	if err := b.Kill(); err != nil {
+		return nil, err
+	}
+	return func() error { return errors.Join(a.Start(), b.Start()) }, nil
+}}

@@ -10,10 +10,10 @@ import (
 )
 
 // echoServer answers each line it reads with the line upper-cased.
-func echoServer(t *testing.T) string { return recordingServer(t, nil) }
+func echoServer(t testing.TB) string { return recordingServer(t, nil) }
 
 // recordingServer is an echoServer that also sends each line it reads to got.
-func recordingServer(t *testing.T, got chan<- string) string {
+func recordingServer(t testing.TB, got chan<- string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -211,5 +211,32 @@ func TestNetPartition(t *testing.T) {
 	}
 	if d := n.Dial("a"); len(d) != 2 || d["b"] != n.Link("a", "b").Addr() {
 		t.Errorf("a dials %v", d)
+	}
+}
+
+// BenchmarkRoundTrip is one small request and answer over loopback, direct
+// and through a link: the cost the harness adds to every raft message.
+func BenchmarkRoundTrip(b *testing.B) {
+	srv := recordingServer(b, nil)
+	l, err := Listen("a", "b", srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	for _, c := range []struct{ name, addr string }{{"direct", srv}, {"link", l.Addr()}} {
+		b.Run(c.name, func(b *testing.B) {
+			nc, err := net.Dial("tcp", c.addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer nc.Close()
+			r := bufio.NewReader(nc)
+			for b.Loop() {
+				io.WriteString(nc, "ping\n")
+				if _, err := r.ReadString('\n'); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
