@@ -99,8 +99,15 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  sl,
 		MaxPool: 3,
-		Timeout: cfg.scaled(10 * time.Second),
-		Logger:  hl,
+		// One AppendEntries in flight per follower: raft's pipelined
+		// replication can deadlock when a follower refuses an append (after
+		// a partition or a hub that lost its data): the decoder stops, the
+		// sender parks on a full queue, that follower gets no more entries
+		// and Shutdown never returns. Seen under the fault harness
+		// (hub/chaos); the same deadlock is described in grafana/pyroscope#5518.
+		MaxRPCsInFlight: 1,
+		Timeout:         cfg.scaled(10 * time.Second),
+		Logger:          hl,
 	})
 	fail := func(err error) (*Node, error) {
 		if n.raft != nil {
