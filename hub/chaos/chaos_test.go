@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,9 +74,14 @@ func cluster(t *testing.T, opts Options) *Cluster {
 	t.Cleanup(func() {
 		c.Close()
 		if t.Failed() {
+			keep, _ := os.MkdirTemp("", "kasse-chaos-logs-")
 			for _, h := range c.Hubs {
-				t.Logf("---- %s log (tail):\n%s", h.ID, h.LogTail(6000))
+				t.Logf("---- %s log (tail):\n%s", h.ID, h.LogTail(3000))
+				if keep != "" {
+					os.WriteFile(filepath.Join(keep, h.ID+".log"), []byte(h.Log()), 0o644)
+				}
 			}
+			t.Logf("the hubs' whole logs are kept in %s", keep)
 		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,29 +26,29 @@ func follower(ctx context.Context, c *Cluster) (*Hub, error) {
 	return fs[c.turn%len(fs)], nil
 }
 
-func kill(pick func(context.Context, *Cluster) (*Hub, error)) func(context.Context, *Cluster) (func() error, error) {
-	return func(ctx context.Context, c *Cluster) (func() error, error) {
+func kill(pick func(context.Context, *Cluster) (*Hub, error)) func(context.Context, *Cluster) (string, func() error, error) {
+	return func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		h, err := pick(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if err := h.Kill(); err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return func() error { return h.Start() }, nil
+		return h.ID, func() error { return h.Start() }, nil
 	}
 }
 
-func pause(pick func(context.Context, *Cluster) (*Hub, error)) func(context.Context, *Cluster) (func() error, error) {
-	return func(ctx context.Context, c *Cluster) (func() error, error) {
+func pause(pick func(context.Context, *Cluster) (*Hub, error)) func(context.Context, *Cluster) (string, func() error, error) {
+	return func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		h, err := pick(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if err := h.Pause(); err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return h.Resume, nil
+		return h.ID, h.Resume, nil
 	}
 }
 
@@ -63,10 +64,10 @@ var (
 
 	// PartitionLeader cuts the leader off from every other hub; its
 	// registers can still reach it.
-	PartitionLeader = Fault{"partition: leader alone", func(ctx context.Context, c *Cluster) (func() error, error) {
+	PartitionLeader = Fault{"partition: leader alone", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		l, err := leader(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		var rest []string
 		for _, h := range c.Hubs {
@@ -75,15 +76,15 @@ var (
 			}
 		}
 		c.Net.Partition([]string{l.ID}, rest)
-		return heal(c), nil
+		return l.ID + " | " + strings.Join(rest, ","), heal(c), nil
 	}}
 
 	// PartitionMinority cuts the shop in two, the leader on the smaller
 	// side with one follower (in a shop of five; alone in three).
-	PartitionMinority = Fault{"partition: leader in the minority", func(ctx context.Context, c *Cluster) (func() error, error) {
+	PartitionMinority = Fault{"partition: leader in the minority", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		l, err := leader(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		small := []string{l.ID}
 		var big []string
@@ -97,65 +98,65 @@ var (
 			}
 		}
 		c.Net.Partition(small, big)
-		return heal(c), nil
+		return strings.Join(small, ",") + " | " + strings.Join(big, ","), heal(c), nil
 	}}
 
 	// DropFromLeader loses everything the leader sends to the other hubs,
 	// while what they send still reaches it.
-	DropFromLeader = Fault{"one-way drop: leader → all", func(ctx context.Context, c *Cluster) (func() error, error) {
+	DropFromLeader = Fault{"one-way drop: leader → all", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		l, err := leader(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		for _, h := range c.Hubs {
 			if h != l {
 				c.Net.Drop(l.ID, h.ID)
 			}
 		}
-		return heal(c), nil
+		return l.ID + " ↛ others", heal(c), nil
 	}}
 
 	// DropToLeader loses what one follower sends to the leader, while the
 	// leader still reaches it.
-	DropToLeader = Fault{"one-way drop: follower → leader", func(ctx context.Context, c *Cluster) (func() error, error) {
+	DropToLeader = Fault{"one-way drop: follower → leader", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		l, err := leader(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		f, err := follower(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		c.Net.Drop(f.ID, l.ID)
-		return heal(c), nil
+		return f.ID + " ↛ " + l.ID, heal(c), nil
 	}}
 
 	// SlowLinks delays every link of a follower by 150 ms each way, a
 	// flaky Wi-Fi bridge.
-	SlowLinks = Fault{"slow links: follower +150 ms", func(ctx context.Context, c *Cluster) (func() error, error) {
+	SlowLinks = Fault{"slow links: follower +150 ms", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		f, err := follower(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		c.Net.Delay(f.ID, 150*time.Millisecond)
-		return heal(c), nil
+		return f.ID, heal(c), nil
 	}}
 
 	// WipeFollower kills a follower, deletes its data directory and, when
 	// healed, brings it back empty to rejoin the shop (an SD card
 	// replaced).
-	WipeFollower = Fault{"follower wiped, rejoins", func(ctx context.Context, c *Cluster) (func() error, error) {
+	WipeFollower = Fault{"follower wiped, rejoins", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		f, err := follower(ctx, c)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if err := f.Kill(); err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if err := f.Wipe(); err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return func() error {
+		return f.ID, func() error {
 			if err := c.rejoin(ctx, f); err != nil {
 				return fmt.Errorf("%s rejoining: %w", f.ID, err)
 			}
@@ -164,12 +165,12 @@ var (
 	}}
 
 	// KillAndRestartAlone is for a one-hub shop: SIGKILL and restart.
-	KillAndRestartAlone = Fault{"SIGKILL the only hub", func(ctx context.Context, c *Cluster) (func() error, error) {
+	KillAndRestartAlone = Fault{"SIGKILL the only hub", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		h := c.Hubs[0]
 		if err := h.Kill(); err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return func() error { return h.Start() }, nil
+		return h.ID, func() error { return h.Start() }, nil
 	}}
 )
 
@@ -179,18 +180,18 @@ func heal(c *Cluster) func() error {
 
 // KillTwoFollowers: SIGKILL of two followers at once (a shop of five
 // keeps its quorum), both restarted when healed.
-var KillTwoFollowers = Fault{"SIGKILL two followers", func(ctx context.Context, c *Cluster) (func() error, error) {
+var KillTwoFollowers = Fault{"SIGKILL two followers", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 	fs := c.Followers(ctx)
 	if len(fs) < 2 {
-		return nil, errNoVictim
+		return "", nil, errNoVictim
 	}
 	c.turn++
 	a, b := fs[c.turn%len(fs)], fs[(c.turn+1)%len(fs)]
 	if err := a.Kill(); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if err := b.Kill(); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return func() error { return errors.Join(a.Start(), b.Start()) }, nil
+	return a.ID + "," + b.ID, func() error { return errors.Join(a.Start(), b.Start()) }, nil
 }}

@@ -158,7 +158,8 @@ func (h *Hub) Pause() error { return h.signal(syscall.SIGSTOP) }
 func (h *Hub) Resume() error { return h.signal(syscall.SIGCONT) }
 
 // Stop asks the hub to shut down with SIGTERM and waits; it fails unless
-// the hub exits cleanly within a minute (then it is killed).
+// the hub exits cleanly within a minute. A hub stuck in its shutdown gets
+// SIGQUIT, so its goroutines' stacks land in its log, and then SIGKILL.
 func (h *Hub) Stop() error {
 	if h.Paused() {
 		if err := h.Resume(); err != nil {
@@ -171,8 +172,13 @@ func (h *Hub) Stop() error {
 	select {
 	case <-h.exitedCh():
 	case <-time.After(time.Minute):
-		_ = h.Kill()
-		return fmt.Errorf("chaos: %s ignored SIGTERM for a minute", h.ID)
+		_ = h.signal(syscall.SIGQUIT)
+		select {
+		case <-h.exitedCh():
+		case <-time.After(10 * time.Second):
+			_ = h.Kill()
+		}
+		return fmt.Errorf("chaos: %s ignored SIGTERM for a minute; its stacks are in its log", h.ID)
 	}
 	if err := h.ExitErr(); err != nil {
 		return fmt.Errorf("chaos: %s did not exit cleanly on SIGTERM: %w", h.ID, err)
@@ -215,7 +221,7 @@ func (h *Hub) LogTail(n int) string {
 	b, _ := os.ReadFile(h.LogFile())
 	if len(b) > n {
 		b = b[len(b)-n:]
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < len(b)-1 {
 			b = b[i+1:]
 		}
 	}

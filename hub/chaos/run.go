@@ -8,10 +8,10 @@ import (
 )
 
 // Fault is something that goes wrong in a shop. Inject makes it happen and
-// returns what undoes it.
+// returns whom it hit and what undoes it.
 type Fault struct {
 	Name   string
-	Inject func(ctx context.Context, c *Cluster) (heal func() error, err error)
+	Inject func(ctx context.Context, c *Cluster) (on string, heal func() error, err error)
 }
 
 // Run sells from Load while Faults happen one after the other: each is
@@ -69,13 +69,13 @@ func (r *Run) Do(ctx context.Context) Report {
 			}
 			f = r.Faults[i]
 		}
-		heal, err := f.Inject(ctx, c)
+		on, heal, err := f.Inject(ctx, c)
 		if err != nil {
 			rep.problem("inject %s: %v", f.Name, err)
 			break
 		}
 		rep.Faults = append(rep.Faults, f.Name)
-		r.Logf("fault %d: %s (%d sales so far)", len(rep.Faults), f.Name, r.Load.Count())
+		r.Logf("fault %d: %s on %s (%d sales so far)", len(rep.Faults), f.Name, on, r.Load.Count())
 		select {
 		case <-time.After(r.Hold):
 		case <-ctx.Done():
@@ -87,6 +87,9 @@ func (r *Run) Do(ctx context.Context) Report {
 		if err := r.progress(ctx, f.Name); err != nil {
 			rep.problem("%v", err)
 			break
+		}
+		if l := c.Leader(ctx); l != nil {
+			r.Logf("healed; %s leads (%d sales so far)", l.ID, r.Load.Count())
 		}
 	}
 	if err := healAll(c); err != nil {
