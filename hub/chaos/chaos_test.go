@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -121,7 +122,7 @@ func TestOneHub(t *testing.T) {
 }
 
 // TestCheckerCatches: the checker is told a story that differs from what
-// the hub holds in four ways, and reports each.
+// the hub holds in five ways, and reports each.
 func TestCheckerCatches(t *testing.T) {
 	c := cluster(t, Options{Hubs: 1, Registers: 2, LogLevel: "warn"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -145,7 +146,14 @@ func TestCheckerCatches(t *testing.T) {
 		wrong[k] = v
 	}
 	wrong["1801"]++
-	var rep Report
+	// A sale left open, as a retry that opened a second sale would leave.
+	req, _ := http.NewRequest("POST", "http://"+c.Hubs[0].HTTP+"/api/v1/sales", nil)
+	req.Header.Set("Authorization", "Bearer "+Token(2))
+	req.Header.Set("Idempotency-Key", "left-open")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("open a sale: %v %v", resp, err)
+	}
+	rep := Report{Registers: 2}
 	Check(ctx, c, told, wrong, &rep)
 	t.Logf("\n%s", rep)
 	for _, want := range []string{
@@ -153,6 +161,7 @@ func TestCheckerCatches(t *testing.T) {
 		"the register added map[1001:99]",                               // lines that differ
 		"S-never-sold (K1) is completed 0 times",                        // a sale the hub never had
 		"stock of 1801 is",                                              // stock that does not add up
+		"register K2 has sale",                                          // a sale left open
 	} {
 		found := false
 		for _, p := range rep.Problems {

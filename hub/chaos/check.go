@@ -118,6 +118,18 @@ func Check(ctx context.Context, c *Cluster, acked []Sale, initial map[string]int
 				r.problem("%s: sale %s is completed %d times in the journal, and no register was told", h.ID, id, n)
 			}
 		}
+		// Registers finish every sale they start: one left open is a sale
+		// opened twice by a retry, or a payment lost.
+		for n := 1; n <= r.Registers; n++ {
+			var open []ledger.Sale
+			if err := getJSONAs(ctx, h, n, "/sales", &open); err != nil {
+				r.problem("%v", err)
+				continue
+			}
+			for _, s := range open {
+				r.problem("%s: register K%d has sale %s still %s", h.ID, n, s.ID, s.Status)
+			}
+		}
 		for _, sku := range slices.Sorted(maps.Keys(initial)) {
 			var it struct {
 				Stock int64 `json:"stock"`

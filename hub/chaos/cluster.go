@@ -241,10 +241,15 @@ func Fingerprint(ctx context.Context, h *Hub) (ledger.Fingerprint, error) {
 
 // getJSON reads an API path of hub h as register 1.
 func getJSON(ctx context.Context, h *Hub, path string, out any) error {
+	return getJSONAs(ctx, h, 1, path, out)
+}
+
+// getJSONAs reads an API path of hub h as register n.
+func getJSONAs(ctx context.Context, h *Hub, n int, path string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+h.HTTP+"/api/v1"+path, nil)
-	req.Header.Set("Authorization", "Bearer "+Token(1))
+	req.Header.Set("Authorization", "Bearer "+Token(n))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: GET %s: %w", h.ID, path, err)
