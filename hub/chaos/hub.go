@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -82,7 +83,7 @@ func (h *Hub) Start(args ...string) error {
 	h.starts++
 	fmt.Fprintf(logf, "---- start %d at %s\n", h.starts, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(h.bin, append([]string{"run", "-config", h.Config()}, args...)...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr, cmd.Env = logf, logf, hubEnv()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("chaos: start %s: %w", h.ID, err)
@@ -230,11 +231,26 @@ func (h *Hub) LogTail(n int) string {
 
 // Verify runs kasse verify on the stopped hub's data and returns its output.
 func (h *Hub) Verify() (string, error) {
-	out, err := exec.Command(h.bin, "verify", "-config", h.Config()).CombinedOutput()
+	cmd := exec.Command(h.bin, "verify", "-config", h.Config())
+	cmd.Env = hubEnv()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("chaos: kasse verify on %s: %w\n%s", h.ID, err, out)
 	}
 	return string(bytes.TrimSpace(out)), nil
+}
+
+// hubEnv is this process's environment without KASSE_ variables: they
+// are the harness's own (KASSE_SOAK), and the hub refuses ones it does not
+// know; each hub's settings are in its file.
+func hubEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KASSE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 var errExited = errors.New("the hub process exited")

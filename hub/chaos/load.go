@@ -28,7 +28,9 @@ type Sale struct {
 // cash, again and again. A request that gets no answer, or a retryable
 // one, is repeated with the same idempotency key — on the register's home
 // hub first and then on the next hub, as a tablet would move on — until
-// it is answered. Every sale the API acknowledged is recorded.
+// it is answered. Every sale the API acknowledged is recorded; a request
+// refused where it should have succeeded is recorded as an error, and its
+// sale voided so the register can go on.
 type Load struct {
 	Hubs      []*Hub
 	Registers int      // registers selling, K1…Kn (n ≤ the cluster's registers)
@@ -128,36 +130,51 @@ func (r *register) stopping() bool {
 	}
 }
 
+// run sells until the load stops. A sale refused where it should not have
+// been is recorded and voided, and the register goes on with the next.
 func (r *register) run() {
 	for n := 0; !r.stopping(); n++ {
 		key := fmt.Sprintf("%s-s%d", r.id, n)
-		var s ledger.Sale
-		if err := r.write("/sales", key+"-open", nil, &s); err != nil {
-			r.l.fail("%s: open sale %s: %v", r.id, key, err)
+		id, err := r.sell(key)
+		if err == nil {
+			continue
+		}
+		r.l.fail("%s: %v", r.id, err)
+		if id == "" {
 			return
 		}
-		lines := map[string]int64{}
-		for i := range 1 + r.rng.IntN(3) {
-			sku, qty := r.l.SKUs[r.rng.IntN(len(r.l.SKUs))], int64(1+r.rng.IntN(2))
-			if err := r.write("/sales/"+s.ID+"/lines", fmt.Sprintf("%s-l%d", key, i), map[string]any{"sku": sku, "qty": qty}, nil); err != nil {
-				r.l.fail("%s: add %s to sale %s: %v", r.id, sku, s.ID, err)
-				return
-			}
-			lines[sku] += qty
-		}
-		var paid ledger.Sale
-		if err := r.write("/sales/"+s.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 1_000_000}, &paid); err != nil {
-			r.l.fail("%s: pay sale %s: %v", r.id, s.ID, err)
+		if err := r.write("/sales/"+id+"/void", key+"-void", nil, nil); err != nil {
+			r.l.fail("%s: void sale %s: %v", r.id, id, err)
 			return
 		}
-		if paid.Status != ledger.SaleCompleted {
-			r.l.fail("%s: sale %s is %s after its cash payment was acknowledged", r.id, s.ID, paid.Status)
-			return
-		}
-		r.l.mu.Lock()
-		r.l.acked = append(r.l.acked, Sale{ID: s.ID, Register: r.id, Lines: lines})
-		r.l.mu.Unlock()
 	}
+}
+
+// sell makes one sale; on failure it returns the sale's id if it was opened.
+func (r *register) sell(key string) (string, error) {
+	var s ledger.Sale
+	if err := r.write("/sales", key+"-open", nil, &s); err != nil {
+		return "", fmt.Errorf("open sale %s: %w", key, err)
+	}
+	lines := map[string]int64{}
+	for i := range 1 + r.rng.IntN(3) {
+		sku, qty := r.l.SKUs[r.rng.IntN(len(r.l.SKUs))], int64(1+r.rng.IntN(2))
+		if err := r.write("/sales/"+s.ID+"/lines", fmt.Sprintf("%s-l%d", key, i), map[string]any{"sku": sku, "qty": qty}, nil); err != nil {
+			return s.ID, fmt.Errorf("add %s to sale %s: %w", sku, s.ID, err)
+		}
+		lines[sku] += qty
+	}
+	var paid ledger.Sale
+	if err := r.write("/sales/"+s.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 1_000_000}, &paid); err != nil {
+		return s.ID, fmt.Errorf("pay sale %s: %w", s.ID, err)
+	}
+	if paid.Status != ledger.SaleCompleted {
+		return "", fmt.Errorf("sale %s is %s after its cash payment was acknowledged", s.ID, paid.Status)
+	}
+	r.l.mu.Lock()
+	r.l.acked = append(r.l.acked, Sale{ID: s.ID, Register: r.id, Lines: lines})
+	r.l.mu.Unlock()
+	return s.ID, nil
 }
 
 // answer is one HTTP exchange's outcome; code 0 means no answer.
