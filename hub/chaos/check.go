@@ -13,19 +13,23 @@ import (
 
 // Report is what a run proved, in counts, and what it found wrong.
 type Report struct {
-	Hubs       int
-	Faults     []string // faults injected, in order
-	Acked      int      // sales the API acknowledged
-	Found      map[string]int
-	StockOK    int // (hub, SKU) pairs whose stock is the initial minus what was sold
-	StockAll   int
-	Fp         ledger.Fingerprint // the one every hub agrees on
-	Verified   map[string]string  // hub → kasse verify's verdict
-	Requests   int64
-	Retries    int64
-	Moves      int64
-	Problems   []string // empty when every promise held
-	Took       time.Duration
+	Hubs     int
+	Faults   []string // faults injected, in order
+	Acked    int      // sales the API acknowledged
+	Found    map[string]int
+	StockOK  int // (hub, SKU) pairs whose stock is the initial minus what was sold
+	StockAll int
+	Fp       ledger.Fingerprint // the one every hub agrees on
+	Verified map[string]string  // hub → kasse verify's verdict
+	Requests int64
+	Retries  int64
+	Moves    int64
+	Problems []string // empty when every promise held
+	Took     time.Duration
+	// FirstWrite is, per fault, how long after it was injected a write
+	// first succeeded: for faults of the leader, the failover time as a
+	// register sees it (with its retry back-off).
+	FirstWrite map[string][]time.Duration
 	Registers  int
 	Unfinished []string // register errors
 }
@@ -38,6 +42,10 @@ func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d hubs, %d registers, %s: %d faults (%s)\n", r.Hubs, r.Registers, r.Took.Round(time.Second), len(r.Faults), strings.Join(r.Faults, ", "))
 	fmt.Fprintf(&b, "requests %d, retried %d, moved to another hub %d\n", r.Requests, r.Retries, r.Moves)
+	for _, f := range slices.Sorted(maps.Keys(r.FirstWrite)) {
+		ds := slices.Sorted(slices.Values(r.FirstWrite[f]))
+		fmt.Fprintf(&b, "first write after %s: median %v, max %v over %d\n", f, ds[len(ds)/2].Round(time.Millisecond), ds[len(ds)-1].Round(time.Millisecond), len(ds))
+	}
 	fmt.Fprintf(&b, "acknowledged sales: %d; found exactly once with their lines:", r.Acked)
 	for _, h := range slices.Sorted(maps.Keys(r.Found)) {
 		fmt.Fprintf(&b, " %s %d", h, r.Found[h])

@@ -32,10 +32,11 @@ type Options struct {
 // Cluster is a shop of hub processes on 127.0.0.1 whose hubs reach each
 // other only through the links of Net.
 type Cluster struct {
-	Hubs []*Hub
-	Net  *Net
-	opts Options
-	turn int // which follower a fault picks next
+	Hubs  []*Hub
+	Net   *Net
+	opts  Options
+	turn  int       // which follower a fault picks next
+	hitAt time.Time // when the last fault struck
 }
 
 // Token is register n's bearer token (n from 1).

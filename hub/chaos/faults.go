@@ -32,6 +32,7 @@ func kill(pick func(context.Context, *Cluster) (*Hub, error)) func(context.Conte
 		if err != nil {
 			return "", nil, err
 		}
+		c.hitAt = time.Now()
 		if err := h.Kill(); err != nil {
 			return "", nil, err
 		}
@@ -45,6 +46,7 @@ func pause(pick func(context.Context, *Cluster) (*Hub, error)) func(context.Cont
 		if err != nil {
 			return "", nil, err
 		}
+		c.hitAt = time.Now()
 		if err := h.Pause(); err != nil {
 			return "", nil, err
 		}
@@ -75,6 +77,7 @@ var (
 				rest = append(rest, h.ID)
 			}
 		}
+		c.hitAt = time.Now()
 		c.Net.Partition([]string{l.ID}, rest)
 		return l.ID + " | " + strings.Join(rest, ","), heal(c), nil
 	}}
@@ -97,6 +100,7 @@ var (
 				big = append(big, h.ID)
 			}
 		}
+		c.hitAt = time.Now()
 		c.Net.Partition(small, big)
 		return strings.Join(small, ",") + " | " + strings.Join(big, ","), heal(c), nil
 	}}
@@ -108,6 +112,7 @@ var (
 		if err != nil {
 			return "", nil, err
 		}
+		c.hitAt = time.Now()
 		for _, h := range c.Hubs {
 			if h != l {
 				c.Net.Drop(l.ID, h.ID)
@@ -127,6 +132,7 @@ var (
 		if err != nil {
 			return "", nil, err
 		}
+		c.hitAt = time.Now()
 		c.Net.Drop(f.ID, l.ID)
 		return f.ID + " ↛ " + l.ID, heal(c), nil
 	}}
@@ -138,6 +144,7 @@ var (
 		if err != nil {
 			return "", nil, err
 		}
+		c.hitAt = time.Now()
 		c.Net.Delay(f.ID, 150*time.Millisecond)
 		return f.ID, heal(c), nil
 	}}
@@ -150,6 +157,7 @@ var (
 		if err != nil {
 			return "", nil, err
 		}
+		c.hitAt = time.Now()
 		if err := f.Kill(); err != nil {
 			return "", nil, err
 		}
@@ -167,6 +175,7 @@ var (
 	// KillAndRestartAlone is for a one-hub shop: SIGKILL and restart.
 	KillAndRestartAlone = Fault{"SIGKILL the only hub", func(ctx context.Context, c *Cluster) (string, func() error, error) {
 		h := c.Hubs[0]
+		c.hitAt = time.Now()
 		if err := h.Kill(); err != nil {
 			return "", nil, err
 		}
@@ -187,6 +196,7 @@ var KillTwoFollowers = Fault{"SIGKILL two followers", func(ctx context.Context, 
 	}
 	c.turn++
 	a, b := fs[c.turn%len(fs)], fs[(c.turn+1)%len(fs)]
+	c.hitAt = time.Now()
 	if err := a.Kill(); err != nil {
 		return "", nil, err
 	}

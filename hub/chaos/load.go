@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,7 @@ type Load struct {
 	requests, retries, moves atomic.Int64
 
 	mu     sync.Mutex
+	ok     []span // successful writes, in the order they were answered
 	acked  []Sale
 	errs   []string
 	stop   chan struct{}
@@ -82,6 +84,23 @@ func (l *Load) Acked() []Sale {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]Sale(nil), l.acked...)
+}
+
+// span is when a request was sent and when its answer came.
+type span struct{ sent, answered time.Time }
+
+// FirstWriteAfter is how long after t the first write sent after t was
+// answered with success; ok is false if none was yet.
+func (l *Load) FirstWriteAfter(t time.Time) (d time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i := sort.Search(len(l.ok), func(i int) bool { return l.ok[i].answered.After(t) })
+	for ; i < len(l.ok); i++ {
+		if l.ok[i].sent.After(t) {
+			return l.ok[i].answered.Sub(t), true
+		}
+	}
+	return 0, false
 }
 
 // Count is how many sales were acknowledged so far.
@@ -195,9 +214,13 @@ func (r *register) write(path, key string, body, out any) error {
 	wait := 20 * time.Millisecond
 	for {
 		h := r.l.Hubs[r.hub]
+		sent := time.Now()
 		a := r.post(h, path, key, b)
 		r.l.requests.Add(1)
 		if a.code >= 200 && a.code < 300 {
+			r.l.mu.Lock()
+			r.l.ok = append(r.l.ok, span{sent, time.Now()})
+			r.l.mu.Unlock()
 			if out != nil {
 				if err := json.Unmarshal(a.body, out); err != nil {
 					return fmt.Errorf("%s answered %s: %w", h.ID, a.body, err)

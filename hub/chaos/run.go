@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// Fault is something that goes wrong in a shop. Inject makes it happen and
-// returns whom it hit and what undoes it.
+// Fault is something that goes wrong in a shop. Inject makes it happen,
+// marks the moment in Cluster.hitAt, and returns whom it hit and what
+// undoes it.
 type Fault struct {
 	Name   string
 	Inject func(ctx context.Context, c *Cluster) (on string, heal func() error, err error)
@@ -34,7 +35,7 @@ type Run struct {
 // report then says what was still waiting).
 func (r *Run) Do(ctx context.Context) Report {
 	start := time.Now()
-	rep := Report{Registers: r.Load.Registers}
+	rep := Report{Registers: r.Load.Registers, FirstWrite: map[string][]time.Duration{}}
 	c := r.Cluster
 	initial, err := stock(ctx, c, r.Load.SKUs)
 	if err != nil {
@@ -70,6 +71,7 @@ func (r *Run) Do(ctx context.Context) Report {
 			f = r.Faults[i]
 		}
 		on, heal, err := f.Inject(ctx, c)
+		at := c.hitAt
 		if err != nil {
 			rep.problem("inject %s: %v", f.Name, err)
 			break
@@ -87,6 +89,9 @@ func (r *Run) Do(ctx context.Context) Report {
 		if err := r.progress(ctx, f.Name); err != nil {
 			rep.problem("%v", err)
 			break
+		}
+		if d, ok := r.Load.FirstWriteAfter(at); ok {
+			rep.FirstWrite[f.Name] = append(rep.FirstWrite[f.Name], d)
 		}
 		if l := c.Leader(ctx); l != nil {
 			r.Logf("healed; %s leads (%d sales so far)", l.ID, r.Load.Count())
