@@ -122,6 +122,12 @@ func (c Config) raftConfig() *raft.Config {
 	rc.LeaderLeaseTimeout = c.scaled(500 * time.Millisecond)
 	rc.CommitTimeout = c.scaled(20 * time.Millisecond)
 	rc.MaxAppendEntries = c.MaxAppendEntries
+	// Calm elections on a flapping Wi-Fi link: a hub that lost touch asks
+	// first whether it could win (pre-vote) instead of bumping the term and
+	// unseating a healthy leader when it comes back; and a leader that cannot
+	// reach a quorum within LeaderLeaseTimeout steps down (raft's check-quorum),
+	// so a cut-off leader never keeps taking writes it cannot commit.
+	rc.PreVoteDisabled = false
 	// Let proposals queue while the leader fsyncs, so one fsync carries
 	// many of them.
 	rc.BatchApplyCh = true

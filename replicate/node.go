@@ -21,6 +21,7 @@ type Result struct {
 // Node is one hub's raft member: log and state in one Badger database,
 // snapshots in Config.Dir, traffic over TCP.
 type Node struct {
+	id    string
 	raft  *raft.Raft
 	fsm   *FSM
 	trans *raft.NetworkTransport
@@ -50,7 +51,7 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 	}
 	log = log.With("component", "replicate", "node", cfg.ID)
 	hl := newHlog(log, "raft")
-	n := &Node{fsm: NewFSM(m, log), log: log, reg: reg, ready: make(chan struct{}), stop: make(chan struct{})}
+	n := &Node{id: cfg.ID, fsm: NewFSM(m, log), log: log, reg: reg, ready: make(chan struct{}), stop: make(chan struct{})}
 	n.met = newMetrics(n)
 	n.fsm.onBatch = func(k int) { n.met.batch.Observe(float64(k)) }
 	n.fsm.onFatal = func(err error) {

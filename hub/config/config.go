@@ -51,6 +51,7 @@ type Raft struct {
 	SnapshotThreshold uint64        `yaml:"snapshot_threshold"` // commands between snapshots
 	SnapshotInterval  time.Duration `yaml:"snapshot_interval"`  // how often to check
 	TrailingLogs      uint64        `yaml:"trailing_logs"`      // log entries kept after a snapshot
+	Join              string        `yaml:"join"`               // join token (kasse token on a running hub): join that shop on first start
 	// DialVia maps another hub's advertised address to the address this
 	// hub dials it at instead (a relay or port forward between hubs).
 	DialVia map[string]string `yaml:"dial_via"`

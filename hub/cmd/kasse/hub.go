@@ -28,6 +28,7 @@ import (
 	"github.com/kasse/kasse/drivers/terminal"
 	"github.com/kasse/kasse/drivers/terminal/terminaltest"
 	"github.com/kasse/kasse/hub/barcode"
+	"github.com/kasse/kasse/hub/cluster"
 	"github.com/kasse/kasse/hub/config"
 	"github.com/kasse/kasse/hub/demo"
 	"github.com/kasse/kasse/hub/devices"
@@ -44,6 +45,7 @@ type hub struct {
 	cfg      config.Config
 	log      *slog.Logger
 	node     *replicate.Node
+	cluster  *cluster.Cluster
 	ledger   *ledger.Ledger
 	dev      *devices.Service
 	http     *http.Server
@@ -84,7 +86,13 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	h.closers = append(h.closers, func() error { stopGC(); return nil })
 	go replicate.RunGC(gcCtx, db, 10*time.Minute)
 
-	// 2. The signing keys (never in the log) and the ledger.
+	// 2. This hub's certificate of the shop CA: made on the first hub, got
+	// with a join token on the others (with the signing keys); then the
+	// signing keys (never in the log) and the ledger.
+	ident, joinVia, bootstrap, err := h.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
 	keys, err := ledger.OpenKeyring(filepath.Join(cfg.Hub.Data, "keys"))
 	if err != nil {
 		return nil, err
@@ -100,13 +108,24 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	rc := replicate.DefaultConfig()
 	rc.ID, rc.Dir, rc.Bind, rc.Advertise, rc.Bootstrap = cfg.Hub.ID, filepath.Join(cfg.Hub.Data, "raft"), cfg.Raft.Bind, cfg.Raft.Advertise, cfg.Raft.Bootstrap
 	rc.TimeoutScale, rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = cfg.Raft.TimeoutScale, cfg.Raft.SnapshotThreshold, cfg.Raft.SnapshotInterval, cfg.Raft.TrailingLogs
+	rc.Bootstrap = bootstrap
+	// Raft and the peer API share the hub port, in mutual TLS with the shop CA.
+	mux, err := replicate.Listen(cfg.Raft.Bind, cfg.Raft.Advertise, ident.ServerTLS(), ident.ClientTLS(), log)
+	if err != nil {
+		return nil, fmt.Errorf("hub port: %w", err)
+	}
+	rc.Stream = mux.Raft()
 	rc.DialVia = cfg.Raft.DialVia
 	node, err := replicate.Start(ctx, rc, db, l, log, reg)
 	if err != nil {
+		mux.Close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	h.node = node
 	h.closers = append(h.closers, node.Shutdown)
+	// Writes on a follower go to the leader; no leader: wait a little.
+	fwd := &replicate.Forwarder{Node: node, Codec: ledger.ResultCodec{}, Client: replicate.PeerClient(ident.ClientTLS()),
+		WaitLeader: time.Duration(float64(2*time.Second) * cfg.Raft.TimeoutScale), Log: log}
 
 	// 4. The card terminal: the built-in simulator or a nexo terminal.
 	term, err := h.terminal(ctx)
@@ -123,12 +142,29 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if term != nil {
 		t = term
 	}
-	svc := till.New(l, node, t, layouts, log)
+	svc := till.New(l, fwd, t, layouts, log)
 
-	// 6. First start of a new shop: wait to lead, then set it up.
+	// 6. The cluster: the peer API on the hub port; a joining hub asks to
+	// be added; the leader promotes caught-up hubs. First start of a new
+	// shop: wait to lead, then set it up.
+	self := ledger.Hub{ID: cfg.Hub.ID, Raft: node.Addr(), API: apiURL(cfg)}
+	cl := &cluster.Cluster{Node: node, Ledger: l, Till: svc, Fwd: fwd, Ident: ident, PKIDir: filepath.Join(cfg.Hub.Data, "pki"),
+		Keys: keys, Client: fwd.Client, Self: self, Scale: cfg.Raft.TimeoutScale, CaughtUp: 1024, Log: log}
+	h.cluster = cl
+	h.peerServer(cl, mux)
+	if len(joinVia) > 0 {
+		actx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := cl.AskToBeAdded(actx, joinVia)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := h.setUp(ctx, svc, keys); err != nil {
 		return nil, err
 	}
+	go h.recordSelf(gcCtx, svc, self)
+	go cl.Promote(gcCtx)
 	go h.resolveLoop(gcCtx, svc)
 
 	// 7. The devices this hub owns; a missing one is reported, not fatal.
@@ -160,6 +196,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	srv := web.New(svc, h, tokens, reg, log)
 	srv.Events, srv.Scales = dev.Bus, dev
+	srv.MountCluster(func(ctx context.Context) any { return cl.Status(ctx) })
 	if cfg.HTTP.Pprof {
 		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
 	}

@@ -2,6 +2,7 @@
 //
 //	kasse run [-config FILE]      start a hub (embedded laptop defaults without -config)
 //	kasse verify [-config FILE]   check a stopped hub's journal: chain and signatures
+//	kasse token|join|status|remove  grow, inspect and shrink the shop's cluster of hubs
 //	kasse version                 print the build
 package main
 
@@ -39,6 +40,14 @@ func main() {
 		err = verifyCmd(args)
 	case "export":
 		err = exportCmd(args)
+	case "token":
+		err = tokenCmd(args)
+	case "join":
+		err = joinCmd(args)
+	case "status":
+		err = statusCmd(args)
+	case "remove":
+		err = removeCmd(args)
 	case "version":
 		fmt.Println(buildInfo())
 	case "help", "-h", "--help":
@@ -62,6 +71,10 @@ commands:
   verify   check a stopped hub's journal: kasse verify [-config FILE]
   export   SAF-T Cash Register XML of a period from a stopped hub's journal:
            kasse export saft -from 2026-01-01 -to 2026-12-31 [-o FILE] [-config FILE]
+  token    a one-time join token for a new hub, from a running hub: kasse token [-ttl 1h] [-config FILE]
+  join     join a shop with a token, then run as its hub: kasse join [-config FILE] TOKEN
+  status   the shop's hubs, roles, leader, applied index and lag: kasse status [-json] [-config FILE]
+  remove   take a hub (alive or dead) out of the shop: kasse remove [-config FILE] HUB-ID
   version  print the build
 `)
 }
@@ -103,6 +116,10 @@ func runCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	return runHub(cfg)
+}
+
+func runHub(cfg config.Config) error {
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
