@@ -23,8 +23,9 @@ var (
 )
 
 // LogStore keeps raft's log and stable state in a Badger database shared
-// with the state machine. It implements raft.LogStore, raft.StableStore and
-// raft.MonotonicLogStore. Every write is synced before it returns.
+// with the state machine. It implements raft.LogStore and raft.StableStore
+// (and says it is not a raft.MonotonicLogStore). Every write is synced
+// before it returns.
 type LogStore struct {
 	db *badger.DB
 
@@ -93,10 +94,15 @@ func seek(txn *badger.Txn, from []byte, reverse bool) (uint64, error) {
 	return binary.BigEndian.Uint64(k[len(logPrefix):]), nil
 }
 
-// IsMonotonic tells raft the log never has gaps, so after a snapshot restore
-// raft deletes the old log instead of leaving a gap to signal the jump.
-// Deleting everything is cheap here (see DeleteRange).
-func (s *LogStore) IsMonotonic() bool { return true }
+// IsMonotonic is false: the store takes gaps (a follower that installs a
+// snapshot beyond its log appends after the snapshot's index), so raft
+// compacts up to the snapshot after installing one and keeps the entries
+// after it. As a MonotonicLogStore raft (v1.8) would delete the whole log
+// after every install while still believing it holds the entries it had
+// received past the snapshot: a follower sent a second, older snapshot
+// then panics with "log not found", and again on every start (found by the
+// fault harness, hub/chaos; hashicorp/raft#697 describes it).
+func (s *LogStore) IsMonotonic() bool { return false }
 
 // FirstIndex returns the first index written, 0 for an empty log.
 func (s *LogStore) FirstIndex() (uint64, error) { return s.first.Load(), nil }
@@ -241,7 +247,16 @@ func (s *LogStore) DeleteRange(lo, hi uint64) error {
 		s.first.Store(0)
 		s.last.Store(0)
 	case head:
-		s.first.Store(hi + 1)
+		// The log may have a gap after hi (a snapshot installed past it):
+		// the first entry is the next one there is.
+		err := s.db.View(func(txn *badger.Txn) error {
+			first, err := seek(txn, logKey(hi+1), false)
+			s.first.Store(first)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("replicate: find the log's first entry: %w", err)
+		}
 	case tail:
 		s.last.Store(lo - 1)
 	}

@@ -239,3 +239,31 @@ func TestLogEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestLogStoreGap: a follower that installs a snapshot past its log goes
+// on after the snapshot's index, leaving a gap; compaction across the gap
+// leaves FirstIndex at the first entry there is.
+func TestLogStoreGap(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	s := newStore(t, db)
+	var logs []*raft.Log
+	for i := uint64(1); i <= 10; i++ {
+		logs = append(logs, &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: []byte("x")})
+	}
+	for i := uint64(101); i <= 110; i++ {
+		logs = append(logs, &raft.Log{Index: i, Term: 2, Type: raft.LogCommand, Data: []byte("y")})
+	}
+	if err := s.StoreLogs(logs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteRange(1, 50); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := s.FirstIndex()
+	last, _ := s.LastIndex()
+	var l raft.Log
+	if first != 101 || last != 110 || s.GetLog(101, &l) != nil || l.Term != 2 {
+		t.Fatalf("after compacting across the gap: first %d, last %d, entry 101 %+v", first, last, l)
+	}
+}
