@@ -183,6 +183,9 @@ func converge(ctx context.Context, c *Cluster) (ledger.Fingerprint, error) {
 		fps := map[string]ledger.Fingerprint{}
 		last = last[:0]
 		for _, h := range c.Hubs {
+			if !h.Running() {
+				return ledger.Fingerprint{}, fmt.Errorf("%s exited after healing (%v); its log ends:\n%s", h.ID, h.ExitErr(), h.LogTail(3000))
+			}
 			fp, err := Fingerprint(ctx, h)
 			if err != nil {
 				last = append(last, err.Error())

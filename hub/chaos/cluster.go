@@ -119,7 +119,7 @@ func (c *Cluster) Hub(id string) *Hub {
 }
 
 // Start brings the shop up: the first hub bootstraps it and the others
-// join. It returns once every hub is ready.
+// join with tokens. It returns once every hub is a voter.
 func (c *Cluster) Start(ctx context.Context) error {
 	first := c.Hubs[0]
 	if err := first.Start(); err != nil {
@@ -133,7 +133,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	if len(c.Hubs) == 1 {
+		return nil
+	}
+	return c.WaitVoters(ctx)
 }
 
 // Close kills every hub still running and closes the links.

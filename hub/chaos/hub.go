@@ -67,10 +67,13 @@ func (h *Hub) Data() string { return filepath.Join(h.Dir, "data") }
 // LogFile collects what the hub wrote to stderr, run after run.
 func (h *Hub) LogFile() string { return filepath.Join(h.Dir, "hub.log") }
 
-// Start runs the hub process with extra arguments after "run -config FILE"
-// (none for a plain start). It returns once the process runs; see
-// WaitHealthy and WaitReady.
-func (h *Hub) Start(args ...string) error {
+// Start runs the hub process: kasse run -config FILE, or with a command
+// and arguments, kasse COMMAND -config FILE ARGS (join TOKEN). It returns
+// once the process runs; see WaitHealthy and WaitReady.
+func (h *Hub) Start(command ...string) error {
+	if len(command) == 0 {
+		command = []string{"run"}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.cmd != nil && !closed(h.exited) {
@@ -82,7 +85,7 @@ func (h *Hub) Start(args ...string) error {
 	}
 	h.starts++
 	fmt.Fprintf(logf, "---- start %d at %s\n", h.starts, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(h.bin, append([]string{"run", "-config", h.Config()}, args...)...)
+	cmd := exec.Command(h.bin, append([]string{command[0], "-config", h.Config()}, command[1:]...)...)
 	cmd.Stdout, cmd.Stderr, cmd.Env = logf, logf, hubEnv()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
