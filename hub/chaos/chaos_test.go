@@ -68,12 +68,23 @@ func cluster(t *testing.T, opts Options) *Cluster {
 	if testing.Short() {
 		t.Skip("runs hub processes")
 	}
-	c, err := NewCluster(kasse(t), t.TempDir(), opts)
+	// The hubs' directories stay when the test fails, for a look at their
+	// data with kasse verify, export or a Badger tool.
+	dir, err := os.MkdirTemp("", "kasse-chaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCluster(kasse(t), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		c.Close()
+		if !t.Failed() {
+			os.RemoveAll(dir)
+		} else {
+			t.Logf("the hubs' directories are kept in %s", dir)
+		}
 		if t.Failed() {
 			keep, _ := os.MkdirTemp("", "kasse-chaos-logs-")
 			for _, h := range c.Hubs {
@@ -96,6 +107,14 @@ func cluster(t *testing.T, opts Options) *Cluster {
 func run(t *testing.T, r *Run, limit time.Duration) {
 	t.Helper()
 	r.Logf = t.Logf
+	// Every request and its answer, kept with the hubs' directories when
+	// the test fails.
+	trace, err := os.Create(filepath.Join(filepath.Dir(r.Cluster.Hubs[0].Dir), "requests.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trace.Close()
+	r.Load.Trace = trace
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	rep := r.Do(ctx)

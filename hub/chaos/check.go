@@ -100,7 +100,9 @@ func Check(ctx context.Context, c *Cluster, acked []Sale, initial map[string]int
 		for _, s := range acked {
 			n := completions[s.ID]
 			if n != 1 {
-				r.problem("%s: acknowledged sale %s (%s) is completed %d times in the journal", h.ID, s.ID, s.Register, n)
+				var got ledger.Sale
+				err := getJSON(ctx, h, "/sales/"+s.ID, &got)
+				r.problem("%s: acknowledged sale %s (%s, paid through %s) is completed %d times in the journal; the hub has it as %s with %d lines (%v)", h.ID, s.ID, s.Register, s.PaidVia, n, got.Status, len(got.Lines), err)
 				continue
 			}
 			var got ledger.Sale

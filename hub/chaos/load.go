@@ -22,6 +22,8 @@ type Sale struct {
 	ID       string
 	Register string
 	Lines    map[string]int64 // SKU → quantity the register added
+	Key      string           // the idempotency keys' stem
+	PaidVia  string           // the hub that acknowledged the payment
 }
 
 // Load is a set of registers selling concurrently through the HTTP API.
@@ -41,6 +43,8 @@ type Load struct {
 	// forwarding any hub does; without it, the register moves on until it
 	// finds the leader.
 	Home func(register int) int
+	// Trace, when set, gets a line for every request sent and its answer.
+	Trace io.Writer
 
 	requests, retries, moves atomic.Int64
 
@@ -184,14 +188,15 @@ func (r *register) sell(key string) (string, error) {
 		lines[sku] += qty
 	}
 	var paid ledger.Sale
-	if err := r.write("/sales/"+s.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 1_000_000}, &paid); err != nil {
+	via, err := r.writeVia("/sales/"+s.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 1_000_000}, &paid)
+	if err != nil {
 		return s.ID, fmt.Errorf("pay sale %s: %w", s.ID, err)
 	}
 	if paid.Status != ledger.SaleCompleted {
 		return "", fmt.Errorf("sale %s is %s after its cash payment was acknowledged", s.ID, paid.Status)
 	}
 	r.l.mu.Lock()
-	r.l.acked = append(r.l.acked, Sale{ID: s.ID, Register: r.id, Lines: lines})
+	r.l.acked = append(r.l.acked, Sale{ID: s.ID, Register: r.id, Lines: lines, Key: key, PaidVia: via})
 	r.l.mu.Unlock()
 	return s.ID, nil
 }
@@ -207,6 +212,12 @@ type answer struct {
 
 // write posts body with idempotency key until an answer is final.
 func (r *register) write(path, key string, body, out any) error {
+	_, err := r.writeVia(path, key, body, out)
+	return err
+}
+
+// writeVia is write, also naming the hub that gave the final answer.
+func (r *register) writeVia(path, key string, body, out any) (string, error) {
 	b, _ := json.Marshal(body)
 	if body == nil {
 		b = nil
@@ -217,19 +228,24 @@ func (r *register) write(path, key string, body, out any) error {
 		sent := time.Now()
 		a := r.post(h, path, key, b)
 		r.l.requests.Add(1)
+		if r.l.Trace != nil {
+			r.l.mu.Lock()
+			fmt.Fprintf(r.l.Trace, "%s %s %s POST %s → %s: %d %s %v %.160s\n", sent.Format("15:04:05.000000"), time.Now().Format("15:04:05.000000"), r.id, path, h.ID, a.code, key, a.err, a.body)
+			r.l.mu.Unlock()
+		}
 		if a.code >= 200 && a.code < 300 {
 			r.l.mu.Lock()
 			r.l.ok = append(r.l.ok, span{sent, time.Now()})
 			r.l.mu.Unlock()
 			if out != nil {
 				if err := json.Unmarshal(a.body, out); err != nil {
-					return fmt.Errorf("%s answered %s: %w", h.ID, a.body, err)
+					return h.ID, fmt.Errorf("%s answered %s: %w", h.ID, a.body, err)
 				}
 			}
-			return nil
+			return h.ID, nil
 		}
 		if a.code != 0 && a.code < 500 && !a.retryable {
-			return fmt.Errorf("%s answered %d %s", h.ID, a.code, a.body)
+			return h.ID, fmt.Errorf("%s answered %d %s", h.ID, a.code, a.body)
 		}
 		// No answer, or "try again": the same key, on the next hub.
 		r.l.retries.Add(1)
@@ -239,7 +255,7 @@ func (r *register) write(path, key string, body, out any) error {
 		}
 		select {
 		case <-r.l.giveUp.Done():
-			return fmt.Errorf("gave up (last: %d %s %v): %w", a.code, a.apiCode, a.err, r.l.giveUp.Err())
+			return "", fmt.Errorf("gave up (last: %d %s %v): %w", a.code, a.apiCode, a.err, r.l.giveUp.Err())
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, 400*time.Millisecond)
