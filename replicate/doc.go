@@ -54,5 +54,14 @@
 // partial state). RestoreIncomplete exposes the same check.
 //
 // Transport. Raft talks plain TCP, or TLS when Config.TLS is set (the hubs'
-// mutual TLS); Config.Stream accepts any raft.StreamLayer.
+// mutual TLS); Config.Stream accepts any raft.StreamLayer. A hub runs Mux:
+// one port, TLS 1.3 with the shop CA, where the ALPN protocol tells raft
+// (ProtoRaft, a client certificate required) from the hubs' peer HTTP API
+// (ProtoPeer). Refusals happen in the handshake and are logged and counted.
+//
+// Forwarding. Forwarder proposes from any hub: a follower posts the command
+// to the leader's peer API (ForwardPath) and answers once it has applied
+// the returned index itself. It retries only what surely was not proposed;
+// an unknown outcome goes back to the register, whose idempotency key makes
+// its retry harmless.
 package replicate

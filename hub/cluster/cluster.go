@@ -255,6 +255,10 @@ func (c *Cluster) Promote(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		if c.Node.State().String() == "Shutdown" {
+			c.Log.Warn("this hub is no longer a member of the shop (it was removed): it books nothing; to bring it back, clear its data directory and join with a new token")
+			return
+		}
 		if !c.Node.IsLeader() {
 			continue
 		}

@@ -192,6 +192,7 @@ func (c *Cluster) Status(ctx context.Context) Status {
 		wg.Go(func() {
 			ms := &st.Members[i]
 			var s Self
+			var err error
 			if m.ID == c.Self.ID {
 				s = c.self()
 			} else if s, err = c.peerSelf(ctx, m.Addr); err != nil {

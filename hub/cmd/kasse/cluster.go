@@ -152,3 +152,24 @@ func peerClient(cfg config.Config) (*http.Client, string, error) {
 	}
 	return replicate.PeerClient(id.ClientTLS()), "https://" + addr, nil
 }
+
+// errCatchingUp: this hub joined and is not a voter yet; its reads would
+// be behind the shop.
+var errCatchingUp = errors.New("this hub is catching up with the shop (a non-voter until it has)")
+
+// catchingUp says whether this hub is still a non-voter catching up.
+func (h *hub) catchingUp() error {
+	if h.cluster == nil {
+		return nil
+	}
+	ms, err := h.node.Members()
+	if err != nil {
+		return nil
+	}
+	for _, m := range ms {
+		if m.ID == h.cfg.Hub.ID && !m.Voter {
+			return errCatchingUp
+		}
+	}
+	return nil
+}

@@ -434,7 +434,7 @@ func (h *hub) Ready() error {
 	if id, _ := h.node.Leader(); id == "" {
 		return replicate.ErrNoLeader
 	}
-	return nil
+	return h.catchingUp()
 }
 
 func (h *hub) terminal(ctx context.Context) (*terminal.Client, error) {

@@ -27,6 +27,9 @@ var (
 
 func kasseBinary(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("TEST_KASSE_BIN"); bin != "" {
+		return bin // a prebuilt binary (figures measured without the race detector)
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "kasse-bin")
 		if err != nil {

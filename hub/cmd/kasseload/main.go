@@ -28,10 +28,20 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long to load (bounded: at most 10m)")
 	lines := flag.Int("lines", 20, "lines per sale before it is paid and a new one opened")
 	skus := flag.String("skus", "1001,1002,1101,1201,1501,1701", "SKUs to add")
+	etcd := flag.String("etcd", "", "instead: put 256-byte values into etcd at these client URLs (comma-separated), -registers clients")
 	flag.Parse()
 	if *duration > 10*time.Minute || *registers < 1 || *registers > 1024 {
 		fmt.Fprintln(os.Stderr, "kasseload: -duration at most 10m, -registers 1–1024")
 		os.Exit(2)
+	}
+	if *etcd != "" {
+		r, err := runEtcd(context.Background(), strings.Split(*etcd, ","), *registers, *duration)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kasseload:", err)
+			os.Exit(1)
+		}
+		fmt.Println("etcd", r)
+		return
 	}
 	r, err := run(context.Background(), config{
 		urls: strings.Split(*url, ","), tokens: strings.Split(*tokens, ","), registers: *registers,

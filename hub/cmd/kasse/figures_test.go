@@ -1,0 +1,258 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasse/kasse/hub/cluster"
+	"github.com/kasse/kasse/hub/ledger"
+)
+
+// TestClusterFigures measures the three-hub figures (make bench-cluster):
+// add-line commands/s at 1 and 32 registers next to etcd, failover from a
+// SIGKILL of the leader to the first acknowledged write over 20 trials,
+// and how long a hub that missed 100 000 commands takes to catch up. Run
+// only with CLUSTER_FIGURES=1; TEST_KASSE_BIN and TEST_KASSELOAD_BIN name
+// binaries built without the race detector.
+func TestClusterFigures(t *testing.T) {
+	if os.Getenv("CLUSTER_FIGURES") == "" {
+		t.Skip("figures: make bench-cluster")
+	}
+	load := os.Getenv("TEST_KASSELOAD_BIN")
+	if load == "" {
+		t.Fatal("TEST_KASSELOAD_BIN names the kasseload binary")
+	}
+	// Snapshots checked every 5 s, so the hub that misses 100 000
+	// commands comes back through a snapshot, as after a day off.
+	snap := "  snapshot_interval: 5s\n"
+	hubs := []*clusterProc{newHub(t, "hub1", true, "", snap)}
+	hubs[0].start()
+	for _, id := range []string{"hub2", "hub3"} {
+		h := newHub(t, id, false, hubs[0].token(t), snap)
+		h.start()
+		hubs = append(hubs, h)
+	}
+	waitStatus(t, hubs[0], "three voters", func(st cluster.Status) bool { return len(voters(st)) == 3 })
+	urls := func(hs ...*clusterProc) string {
+		var u []string
+		for _, h := range hs {
+			u = append(u, "http://"+h.http)
+		}
+		return strings.Join(u, ",")
+	}
+	kasseload := func(args ...string) string {
+		out, err := exec.Command(load, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("kasseload %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	report := func(format string, a ...any) { fmt.Printf("FIGURE "+format+"\n", a...) }
+
+	// 1. Throughput: registers spread over the three hubs (two of three
+	// writes are forwarded), then all on the leader.
+	for _, n := range []string{"1", "32"} {
+		report("3 hubs, registers spread over all: %s", kasseload("-url", urls(hubs...), "-registers", n, "-duration", "10s"))
+	}
+	lead := leaderOf(t, hubs)
+	report("3 hubs, registers all on the leader: %s", kasseload("-url", urls(lead), "-registers", "32", "-duration", "10s"))
+
+	// 2. The reference: etcd, three members on this machine.
+	if etcdURLs := startEtcd(t); etcdURLs != "" {
+		for _, n := range []string{"1", "32"} {
+			report("etcd 3 members, 256-byte puts: %s", kasseload("-etcd", etcdURLs, "-registers", n, "-duration", "10s"))
+		}
+	}
+
+	// 3. Failover: SIGKILL the leader, time until a survivor acknowledges
+	// a write (retried with its idempotency key, as a register does).
+	var trials []time.Duration
+	for i := range 20 {
+		lead := leaderOf(t, hubs)
+		var via *clusterProc
+		for _, h := range hubs {
+			if h != lead {
+				via = h
+				break
+			}
+		}
+		c := newClient(via.http, "demo-token-register-1")
+		var s ledger.Sale
+		if _, err := c.do("POST", "/sales", fmt.Sprintf("fo-%d-open", i), nil, &s); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		lead.kill()
+		for attempt := 0; ; attempt++ {
+			code, _ := c.do("POST", "/sales/"+s.ID+"/lines", fmt.Sprintf("fo-%d-line", i), map[string]any{"sku": "1001", "qty": 1}, nil)
+			if code == http.StatusOK {
+				break
+			}
+			if time.Since(t0) > time.Minute {
+				t.Fatalf("trial %d: no write acknowledged a minute after the leader died", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		trials = append(trials, time.Since(t0))
+		lead.start()
+		waitStatus(t, via, "the killed hub back and caught up", func(st cluster.Status) bool {
+			if len(voters(st)) != 3 {
+				return false
+			}
+			for _, m := range st.Members {
+				if m.Lag > 0 {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	sorted := slices.Clone(trials)
+	slices.Sort(sorted)
+	report("failover, SIGKILL of the leader to the first acknowledged write, %d trials: median %s, max %s (all: %v)",
+		len(trials), sorted[len(sorted)/2].Round(time.Millisecond), sorted[len(sorted)-1].Round(time.Millisecond), roundAll(trials))
+
+	// 4. Catch-up: a hub is off while the shop books 100 000 commands.
+	off := hubs[2]
+	if off == leaderOf(t, hubs) {
+		off = hubs[1]
+	}
+	var on []*clusterProc
+	for _, h := range hubs {
+		if h != off {
+			on = append(on, h)
+		}
+	}
+	before := appliedOf(t, on[0], off.id)
+	off.stop()
+	for appliedOf(t, on[0], on[0].id) < before+100_000 {
+		kasseload("-url", urls(on...), "-registers", "32", "-duration", "10s")
+	}
+	target := appliedOf(t, on[0], on[0].id)
+	t0 := time.Now()
+	off.start()
+	// The others keep selling while it catches up.
+	busy := exec.Command(load, "-url", urls(on...), "-registers", "4", "-duration", "5s")
+	out := make(chan string, 1)
+	go func() { b, _ := busy.CombinedOutput(); out <- strings.TrimSpace(string(b)) }()
+	for appliedOf(t, on[0], off.id) < target {
+		if time.Since(t0) > 5*time.Minute {
+			t.Fatalf("%s not caught up after 5 minutes", off.id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(t0)
+	snapshot := strings.Contains(off.log(), "snapshot") || strings.Contains(off.log(), "Snapshot")
+	report("catch-up: %s missed %d commands; process start to caught up: %s (installed a snapshot: %v)", off.id, target-before, took.Round(time.Millisecond), snapshot)
+	report("the others meanwhile, 4 registers: %s", <-out)
+	for _, h := range hubs {
+		h.stop()
+	}
+}
+
+func roundAll(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}
+
+// leaderOf finds the leading hub.
+func leaderOf(t *testing.T, hubs []*clusterProc) *clusterProc {
+	t.Helper()
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		var st cluster.Status
+		if _, err := newClient(hubs[0].http, "demo-token-register-1").do("GET", "/cluster", "", nil, &st); err != nil {
+			for _, h := range hubs[1:] {
+				if _, err = newClient(h.http, "demo-token-register-1").do("GET", "/cluster", "", nil, &st); err == nil {
+					break
+				}
+			}
+		}
+		for _, h := range hubs {
+			if st.Leader == h.id {
+				return h
+			}
+		}
+	}
+	t.Fatal("no leader")
+	return nil
+}
+
+// appliedOf is hub id's applied index as hub via reports it.
+func appliedOf(t *testing.T, via *clusterProc, id string) uint64 {
+	t.Helper()
+	var st cluster.Status
+	if _, err := newClient(via.http, "demo-token-register-1").do("GET", "/cluster", "", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range st.Members {
+		if m.ID == id {
+			return m.Applied
+		}
+	}
+	return 0
+}
+
+// startEtcd runs three etcd members on 127.0.0.1 (fsync on, as etcd
+// always does) and returns their client URLs; "" when etcd is missing.
+func startEtcd(t *testing.T) string {
+	bin, err := exec.LookPath("etcd")
+	if err != nil {
+		fmt.Println("FIGURE etcd: not installed (apt-get install etcd-server), skipped")
+		return ""
+	}
+	port := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	type member struct{ name, peer, client string }
+	var ms []member
+	var initial []string
+	for i := 1; i <= 3; i++ {
+		m := member{fmt.Sprintf("e%d", i), "http://" + port(), "http://" + port()}
+		ms = append(ms, m)
+		initial = append(initial, m.name+"="+m.peer)
+	}
+	var clients []string
+	for _, m := range ms {
+		cmd := exec.Command(bin, "--name", m.name, "--data-dir", filepath.Join(t.TempDir(), m.name),
+			"--listen-peer-urls", m.peer, "--initial-advertise-peer-urls", m.peer,
+			"--listen-client-urls", m.client, "--advertise-client-urls", m.client,
+			"--initial-cluster", strings.Join(initial, ","), "--initial-cluster-state", "new",
+			"--initial-cluster-token", "kasse-figures", "--log-level", "error")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		clients = append(clients, m.client)
+	}
+	for _, c := range clients {
+		for end := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			resp, err := http.Get(c + "/health")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(end) {
+				t.Fatalf("etcd at %s not healthy", c)
+			}
+		}
+	}
+	return strings.Join(clients, ",")
+}
