@@ -87,6 +87,8 @@ func (h *Hub) Start(command ...string) error {
 	fmt.Fprintf(logf, "---- start %d at %s\n", h.starts, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(h.bin, append([]string{command[0], "-config", h.Config()}, command[1:]...)...)
 	cmd.Stdout, cmd.Stderr, cmd.Env = logf, logf, hubEnv()
+	// A hub dies with the test that runs it, even one killed by its timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("chaos: start %s: %w", h.ID, err)

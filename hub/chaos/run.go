@@ -90,6 +90,15 @@ func (r *Run) Do(ctx context.Context) Report {
 			rep.problem("%v", err)
 			break
 		}
+		// The next fault meets a whole shop: a hub that joined again is a
+		// voter once it has caught up (with two voters, one more fault
+		// would leave no quorum).
+		if len(c.Hubs) > 1 {
+			if err := c.WaitVoters(ctx); err != nil {
+				rep.problem("after %s: %v", f.Name, err)
+				break
+			}
+		}
 		if d, ok := r.Load.FirstWriteAfter(at); ok {
 			rep.FirstWrite[f.Name] = append(rep.FirstWrite[f.Name], d)
 		}
