@@ -102,7 +102,11 @@ func Check(ctx context.Context, c *Cluster, acked []Sale, initial map[string]int
 			if n != 1 {
 				var got ledger.Sale
 				err := getJSON(ctx, h, "/sales/"+s.ID, &got)
-				r.problem("%s: acknowledged sale %s (%s, paid through %s) is completed %d times in the journal; the hub has it as %s with %d lines (%v)", h.ID, s.ID, s.Register, s.PaidVia, n, got.Status, len(got.Lines), err)
+				now := fmt.Sprintf("the hub has it as %s with %d lines", got.Status, len(got.Lines))
+				if err != nil {
+					now = err.Error()
+				}
+				r.problem("%s: acknowledged sale %s (%s) is completed %d times in the journal; %s; its payment was acknowledged by %s", h.ID, s.ID, s.Register, n, now, s.PaidVia)
 				continue
 			}
 			var got ledger.Sale
