@@ -16,6 +16,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -24,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -294,7 +296,7 @@ func voterWarning(voters int) string {
 	case voters == 2:
 		return "2 voting hubs tolerate no failure (both must be up to sell): add a third hub or remove one"
 	case voters > 0 && voters%2 == 0:
-		return fmt.Sprintf("%d voting hubs tolerate no more failures than %d: an odd count is better", voters, voters-1)
+		return fmt.Sprintf("%d voting hubs tolerate no more failures than %d would (%d): an odd count is better", voters, voters-1, (voters-1)/2)
 	}
 	return ""
 }
@@ -345,21 +347,15 @@ func (c *Cluster) peerSelf(ctx context.Context, addr string) (Self, error) {
 
 // call makes one peer API call; an error answer comes back as its message.
 func call(ctx context.Context, hc *http.Client, method, url string, body, out any) error {
-	var rd *strings.Reader
+	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		rd = strings.NewReader(string(b))
+		rd = bytes.NewReader(b)
 	}
-	var req *http.Request
-	var err error
-	if rd != nil {
-		req, err = http.NewRequestWithContext(ctx, method, url, rd)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, url, nil)
-	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}

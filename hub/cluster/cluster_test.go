@@ -54,7 +54,7 @@ func TestVoterWarning(t *testing.T) {
 		voters int
 		warn   string
 	}{
-		{1, ""}, {2, "tolerate no failure"}, {3, ""}, {4, "no more failures than 3"}, {5, ""}, {6, "no more failures than 5"},
+		{1, ""}, {2, "tolerate no failure"}, {3, ""}, {4, "no more failures than 3 would (1)"}, {5, ""}, {6, "no more failures than 5 would (2)"},
 	} {
 		got := voterWarning(c.voters)
 		if (c.warn == "") != (got == "") || !strings.Contains(got, c.warn) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -59,6 +60,10 @@ func (h *hub) identity(ctx context.Context) (*pki.Identity, []string, bool, erro
 	var ask []string
 	switch {
 	case cluster.Joined(dir):
+		// A hub that joined but stopped before it was added asks again.
+		if b, err := os.ReadFile(filepath.Join(dir, joinedMarker)); err == nil {
+			_ = json.Unmarshal(b, &ask)
+		}
 	case cfg.Raft.Join != "":
 		t, err := cluster.ParseToken(cfg.Raft.Join)
 		if err != nil {
@@ -68,12 +73,13 @@ func (h *hub) identity(ctx context.Context) (*pki.Identity, []string, bool, erro
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("join the shop: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, joinedMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
-			return nil, nil, false, err
-		}
 		ask = t.Addrs
 		for _, hb := range hubs {
 			ask = append(ask, hb.Raft)
+		}
+		b, _ := json.Marshal(ask)
+		if err := os.WriteFile(filepath.Join(dir, joinedMarker), b, 0o600); err != nil {
+			return nil, nil, false, err
 		}
 	case cfg.Raft.Bootstrap:
 		if _, err := pki.Bootstrap(dir, cfg.Shop.Name, cfg.Hub.ID, certNames(cfg)); err != nil {

@@ -246,6 +246,40 @@ func TestThreeHubs(t *testing.T) {
 	if _, err := newClient(hubs[1].http, "demo-token-register-1").do("GET", "/cluster", "", nil, &cl); err != nil || len(cl.Members) != 2 {
 		t.Fatalf("registers still learn of the removed hub: %+v %v", cl.Members, err)
 	}
+
+	// Without a quorum the API waits briefly, then answers a clear,
+	// retryable 503; retried with the same key once the quorum is back,
+	// the line is booked exactly once.
+	var before ledger.Sale
+	c := newClient(hubs[1].http, "demo-token-register-1")
+	if _, err := c.do("GET", "/sales/"+s.ID, "", nil, &before); err != nil {
+		t.Fatal(err)
+	}
+	hubs[2].kill()
+	req, _ := http.NewRequest("POST", c.base+"/sales/"+s.ID+"/lines", strings.NewReader(`{"sku":"1101","qty":1}`))
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Idempotency-Key", "no-quorum")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apiErr struct {
+		Code      string
+		Retryable bool
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&apiErr)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || apiErr.Code != "unavailable" || !apiErr.Retryable {
+		t.Fatalf("a write without a quorum: %d Retry-After %q %+v", resp.StatusCode, resp.Header.Get("Retry-After"), apiErr)
+	}
+	hubs[2].start()
+	var after ledger.Sale
+	if code, err := c.retry(stop, "POST", "/sales/"+s.ID+"/lines", "no-quorum", map[string]any{"sku": "1101", "qty": 1}, &after); code != http.StatusOK {
+		t.Fatalf("retry once the quorum is back: %d %v", code, err)
+	}
+	if len(after.Lines) != len(before.Lines)+1 {
+		t.Fatalf("the line booked %d times", len(after.Lines)-len(before.Lines))
+	}
 	for _, h := range survivors {
 		h.stop()
 	}

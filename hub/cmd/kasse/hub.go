@@ -152,7 +152,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		Keys: keys, Client: fwd.Client, Self: self, Scale: cfg.Raft.TimeoutScale, CaughtUp: 1024, Log: log}
 	h.cluster = cl
 	h.peerServer(cl, mux)
-	if len(joinVia) > 0 {
+	if ms, _ := node.Members(); len(joinVia) > 0 && len(ms) == 0 {
 		actx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		err := cl.AskToBeAdded(actx, joinVia)
 		cancel()
