@@ -144,9 +144,13 @@ func (s *LogStore) StoreLogs(logs []*raft.Log) error {
 	if len(logs) == 0 {
 		return nil
 	}
-	start := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return whileBlocked(func() error { return s.storeLogs(logs) })
+}
+
+func (s *LogStore) storeLogs(logs []*raft.Log) error {
+	start := time.Now()
 
 	txn := s.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
@@ -200,6 +204,10 @@ func (s *LogStore) commitLogs(txn *badger.Txn, logs []*raft.Log) error {
 func (s *LogStore) DeleteRange(lo, hi uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return whileBlocked(func() error { return s.deleteRange(lo, hi) })
+}
+
+func (s *LogStore) deleteRange(lo, hi uint64) error {
 	first, last := s.first.Load(), s.last.Load()
 	if first == 0 || hi < first || lo > last {
 		return nil
@@ -265,8 +273,10 @@ func (s *LogStore) DeleteRange(lo, hi uint64) error {
 
 // Set stores a stable key (raft's current term, last vote).
 func (s *LogStore) Set(key, val []byte) error {
-	err := s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(stableKey(key), bytes.Clone(val))
+	err := whileBlocked(func() error {
+		return s.db.Update(func(txn *badger.Txn) error {
+			return txn.Set(stableKey(key), bytes.Clone(val))
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("replicate: set %q: %w", key, err)
@@ -313,6 +323,27 @@ func (s *LogStore) GetUint64(key []byte) (uint64, error) {
 		return 0, fmt.Errorf("replicate: stable %q holds %d bytes, want 8", key, len(v))
 	}
 	return binary.BigEndian.Uint64(v), nil
+}
+
+// blockedWait bounds how long a write waits for Badger to take writes
+// again (Close blocks them for good).
+var blockedWait = time.Minute
+
+// whileBlocked retries op while Badger refuses writes for a moment. A
+// snapshot restore drops the state's prefix with DropPrefix, which blocks
+// every write to the database until it is done — raft's own too, which
+// shares it — and raft panics when it cannot store its term (found by the
+// fault harness: a follower sent a snapshot while the term changed died).
+// op must be safe to repeat.
+func whileBlocked(op func() error) error {
+	deadline := time.Now().Add(blockedWait)
+	for {
+		err := op()
+		if !errors.Is(err, badger.ErrBlockedWrites) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 func stableKey(k []byte) []byte { return append(bytes.Clone(stablePrefix), k...) }
