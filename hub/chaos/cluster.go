@@ -149,6 +149,16 @@ func (c *Cluster) Close() error {
 	return c.Net.Close()
 }
 
+// crashed names a hub whose process ended by itself, with its log's end.
+func (c *Cluster) crashed() error {
+	for _, h := range c.Hubs {
+		if h.Crashed() {
+			return fmt.Errorf("%s exited by itself (%v); its log ends:\n%s", h.ID, h.ExitErr(), h.LogTail(3000))
+		}
+	}
+	return nil
+}
+
 // Raft is what a hub's metrics say of its raft state.
 type Raft struct {
 	State   int // 0 follower, 1 candidate, 2 leader, 3 shutdown

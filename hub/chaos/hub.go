@@ -56,6 +56,7 @@ type Hub struct {
 	exitErr error
 	paused  bool
 	starts  int
+	downed  bool // the harness stopped or killed it (not a crash)
 }
 
 // Config is the hub's configuration file.
@@ -94,7 +95,7 @@ func (h *Hub) Start(command ...string) error {
 		return fmt.Errorf("chaos: start %s: %w", h.ID, err)
 	}
 	exited := make(chan struct{})
-	h.cmd, h.exited, h.exitErr, h.paused = cmd, exited, nil, false
+	h.cmd, h.exited, h.exitErr, h.paused, h.downed = cmd, exited, nil, false, false
 	go func() {
 		err := cmd.Wait()
 		logf.Close()
@@ -122,6 +123,14 @@ func (h *Hub) Running() bool {
 	return h.cmd != nil && !closed(h.exited)
 }
 
+// Crashed says whether the hub's process ended without the harness
+// stopping or killing it.
+func (h *Hub) Crashed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cmd != nil && closed(h.exited) && !h.downed
+}
+
 // Paused says whether the hub is stopped with SIGSTOP.
 func (h *Hub) Paused() bool {
 	h.mu.Lock()
@@ -134,6 +143,9 @@ func (h *Hub) signal(sig syscall.Signal) error {
 	defer h.mu.Unlock()
 	if h.cmd == nil || closed(h.exited) {
 		return fmt.Errorf("chaos: %s is not running", h.ID)
+	}
+	if sig == syscall.SIGKILL || sig == syscall.SIGTERM {
+		h.downed = true
 	}
 	if err := h.cmd.Process.Signal(sig); err != nil {
 		return fmt.Errorf("chaos: %s %s: %w", sig, h.ID, err)

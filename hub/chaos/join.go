@@ -53,6 +53,9 @@ func (c *Cluster) rejoin(ctx context.Context, h *Hub) error {
 		if _, err = l.kasse(ctx, "remove", h.ID); err == nil {
 			break
 		}
+		if err := c.crashed(); err != nil {
+			return err
+		}
 		select { // a leader that just changed: ask again
 		case <-ctx.Done():
 			return err
@@ -101,6 +104,9 @@ func (c *Cluster) WaitVoters(ctx context.Context) error {
 		}
 		if err == nil && voters == len(c.Hubs) {
 			return nil
+		}
+		if err := c.crashed(); err != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():

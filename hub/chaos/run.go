@@ -82,6 +82,10 @@ func (r *Run) Do(ctx context.Context) Report {
 		case <-time.After(r.Hold):
 		case <-ctx.Done():
 		}
+		if err := c.crashed(); err != nil {
+			rep.problem("during %s: %v", f.Name, err)
+			break
+		}
 		if err := heal(); err != nil {
 			rep.problem("heal %s: %v", f.Name, err)
 			break
@@ -124,6 +128,9 @@ func (r *Run) Do(ctx context.Context) Report {
 func (r *Run) progress(ctx context.Context, after string) error {
 	want := r.Load.Count() + r.Progress
 	for r.Load.Count() < want {
+		if err := r.Cluster.crashed(); err != nil {
+			return fmt.Errorf("after %s: %w", after, err)
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("no progress after %s: %d sales, waiting for %d (%w):\n%s", after, r.Load.Count(), want, ctx.Err(), r.Cluster.Describe(context.Background()))
