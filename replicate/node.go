@@ -337,6 +337,11 @@ func (n *Node) Err() error {
 
 // leading says why this node cannot take a proposal, if it cannot.
 func (n *Node) leading() error {
+	select {
+	case <-n.stop: // stopping: raft may still say Leader for a moment
+		return ErrShutdown
+	default:
+	}
 	switch n.raft.State() {
 	case raft.Leader:
 		return nil
