@@ -7,7 +7,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # Packages whose tests also run as arm64 under qemu-user (the domain).
 ARM64_PKGS := ./hub/money ./hub/barcode ./hub/config ./hub/ledger
 
-.PHONY: setup run test check test-race test-arm64 bench bench-load bench-memory bench-cluster build build-arm64 fuzz clean
+.PHONY: setup run test check test-race test-arm64 bench bench-load bench-memory bench-cluster build build-arm64 fuzz soak clean
 
 setup:
 	@./.ci/setup
@@ -66,6 +66,13 @@ build-arm64:
 # ready and resident memory. Builds the data first (several minutes).
 bench-memory:
 	BIGSHOP_JOURNAL=1000000 $(GO) test -run TestBigShop -count=1 -timeout 60m -v ./hub/cmd/kasse
+
+# The fault harness for SOAK (default 10m) per shop size: three and five hub
+# processes under load, faults drawn at random, then the checker
+# (KASSE_CHAOS_RACE=1 builds the hubs with the race detector).
+SOAK ?= 10m
+soak: setup
+	KASSE_SOAK=$(SOAK) $(GO) test -run 'TestThreeHubs|TestFiveHubs' -count=1 -timeout 0 -v ./hub/chaos
 
 # Each fuzzer for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

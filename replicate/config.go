@@ -41,6 +41,11 @@ type Config struct {
 	// per Machine.Apply batch; the Machine's transaction must hold that many.
 	MaxAppendEntries int
 
+	// DialVia maps a member's address (as in the cluster's configuration)
+	// to the address this node dials it at instead: a relay or a port
+	// forward between hubs. Members not named are dialled as configured.
+	DialVia map[string]string
+
 	// Stream, when set, carries raft's traffic (Bind, Advertise and TLS are
 	// then ignored); for a custom or test transport.
 	Stream raft.StreamLayer

@@ -23,8 +23,9 @@ var (
 )
 
 // LogStore keeps raft's log and stable state in a Badger database shared
-// with the state machine. It implements raft.LogStore, raft.StableStore and
-// raft.MonotonicLogStore. Every write is synced before it returns.
+// with the state machine. It implements raft.LogStore and raft.StableStore
+// (and says it is not a raft.MonotonicLogStore). Every write is synced
+// before it returns.
 type LogStore struct {
 	db *badger.DB
 
@@ -93,10 +94,15 @@ func seek(txn *badger.Txn, from []byte, reverse bool) (uint64, error) {
 	return binary.BigEndian.Uint64(k[len(logPrefix):]), nil
 }
 
-// IsMonotonic tells raft the log never has gaps, so after a snapshot restore
-// raft deletes the old log instead of leaving a gap to signal the jump.
-// Deleting everything is cheap here (see DeleteRange).
-func (s *LogStore) IsMonotonic() bool { return true }
+// IsMonotonic is false: the store takes gaps (a follower that installs a
+// snapshot beyond its log appends after the snapshot's index), so raft
+// compacts up to the snapshot after installing one and keeps the entries
+// after it. As a MonotonicLogStore raft (v1.8) would delete the whole log
+// after every install while still believing it holds the entries it had
+// received past the snapshot: a follower sent a second, older snapshot
+// then panics with "log not found", and again on every start (found by the
+// fault harness, hub/chaos; hashicorp/raft#697 describes it).
+func (s *LogStore) IsMonotonic() bool { return false }
 
 // FirstIndex returns the first index written, 0 for an empty log.
 func (s *LogStore) FirstIndex() (uint64, error) { return s.first.Load(), nil }
@@ -138,9 +144,13 @@ func (s *LogStore) StoreLogs(logs []*raft.Log) error {
 	if len(logs) == 0 {
 		return nil
 	}
-	start := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return whileBlocked(func() error { return s.storeLogs(logs) })
+}
+
+func (s *LogStore) storeLogs(logs []*raft.Log) error {
+	start := time.Now()
 
 	txn := s.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
@@ -194,6 +204,10 @@ func (s *LogStore) commitLogs(txn *badger.Txn, logs []*raft.Log) error {
 func (s *LogStore) DeleteRange(lo, hi uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return whileBlocked(func() error { return s.deleteRange(lo, hi) })
+}
+
+func (s *LogStore) deleteRange(lo, hi uint64) error {
 	first, last := s.first.Load(), s.last.Load()
 	if first == 0 || hi < first || lo > last {
 		return nil
@@ -241,7 +255,16 @@ func (s *LogStore) DeleteRange(lo, hi uint64) error {
 		s.first.Store(0)
 		s.last.Store(0)
 	case head:
-		s.first.Store(hi + 1)
+		// The log may have a gap after hi (a snapshot installed past it):
+		// the first entry is the next one there is.
+		err := s.db.View(func(txn *badger.Txn) error {
+			first, err := seek(txn, logKey(hi+1), false)
+			s.first.Store(first)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("replicate: find the log's first entry: %w", err)
+		}
 	case tail:
 		s.last.Store(lo - 1)
 	}
@@ -250,8 +273,10 @@ func (s *LogStore) DeleteRange(lo, hi uint64) error {
 
 // Set stores a stable key (raft's current term, last vote).
 func (s *LogStore) Set(key, val []byte) error {
-	err := s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(stableKey(key), bytes.Clone(val))
+	err := whileBlocked(func() error {
+		return s.db.Update(func(txn *badger.Txn) error {
+			return txn.Set(stableKey(key), bytes.Clone(val))
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("replicate: set %q: %w", key, err)
@@ -298,6 +323,27 @@ func (s *LogStore) GetUint64(key []byte) (uint64, error) {
 		return 0, fmt.Errorf("replicate: stable %q holds %d bytes, want 8", key, len(v))
 	}
 	return binary.BigEndian.Uint64(v), nil
+}
+
+// blockedWait bounds how long a write waits for Badger to take writes
+// again (Close blocks them for good).
+var blockedWait = time.Minute
+
+// whileBlocked retries op while Badger refuses writes for a moment. A
+// snapshot restore drops the state's prefix with DropPrefix, which blocks
+// every write to the database until it is done — raft's own too, which
+// shares it — and raft panics when it cannot store its term (found by the
+// fault harness: a follower sent a snapshot while the term changed died).
+// op must be safe to repeat.
+func whileBlocked(op func() error) error {
+	deadline := time.Now().Add(blockedWait)
+	for {
+		err := op()
+		if !errors.Is(err, badger.ErrBlockedWrites) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 func stableKey(k []byte) []byte { return append(bytes.Clone(stablePrefix), k...) }

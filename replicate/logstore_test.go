@@ -239,3 +239,73 @@ func TestLogEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestLogStoreGap: a follower that installs a snapshot past its log goes
+// on after the snapshot's index, leaving a gap; compaction across the gap
+// leaves FirstIndex at the first entry there is.
+func TestLogStoreGap(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	s := newStore(t, db)
+	var logs []*raft.Log
+	for i := uint64(1); i <= 10; i++ {
+		logs = append(logs, &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: []byte("x")})
+	}
+	for i := uint64(101); i <= 110; i++ {
+		logs = append(logs, &raft.Log{Index: i, Term: 2, Type: raft.LogCommand, Data: []byte("y")})
+	}
+	if err := s.StoreLogs(logs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteRange(1, 50); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := s.FirstIndex()
+	last, _ := s.LastIndex()
+	var l raft.Log
+	if first != 101 || last != 110 || s.GetLog(101, &l) != nil || l.Term != 2 {
+		t.Fatalf("after compacting across the gap: first %d, last %d, entry 101 %+v", first, last, l)
+	}
+}
+
+// TestLogStoreWaitsOutDropPrefix: while a restore drops the state's prefix
+// (Badger then refuses every write), raft's term and log writes wait
+// instead of failing, which would make raft panic.
+func TestLogStoreWaitsOutDropPrefix(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	s := newStore(t, db)
+	// Enough state under another prefix that dropping it takes a while.
+	wb := db.NewWriteBatch()
+	for i := range 200_000 {
+		if err := wb.Set([]byte(fmt.Sprintf("s/k%07d", i)), make([]byte, 64)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	drop := make(chan error, 1)
+	go func() { drop <- db.DropPrefix([]byte("s/")) }()
+	var n uint64
+	for done := false; !done; {
+		select {
+		case err := <-drop:
+			if err != nil {
+				t.Fatal(err)
+			}
+			done = true
+		default:
+		}
+		n++
+		if err := s.SetUint64([]byte("CurrentTerm"), n); err != nil {
+			t.Fatalf("set the term while the state's prefix is dropped: %v", err)
+		}
+		if err := s.StoreLog(mkLog(n, 16)); err != nil {
+			t.Fatalf("store a log entry while the state's prefix is dropped: %v", err)
+		}
+	}
+	if got, _ := s.GetUint64([]byte("CurrentTerm")); got != n {
+		t.Fatalf("term %d, want %d", got, n)
+	}
+}

@@ -94,11 +94,21 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 			return nil, err
 		}
 	}
+	if len(cfg.DialVia) > 0 {
+		sl = relayed{sl, cfg.DialVia}
+	}
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  sl,
 		MaxPool: 3,
-		Timeout: cfg.scaled(10 * time.Second),
-		Logger:  hl,
+		// One AppendEntries in flight per follower: raft's pipelined
+		// replication can deadlock when a follower refuses an append (after
+		// a partition or a hub that lost its data): the decoder stops, the
+		// sender parks on a full queue, that follower gets no more entries
+		// and Shutdown never returns. Seen under the fault harness
+		// (hub/chaos); the same deadlock is described in grafana/pyroscope#5518.
+		MaxRPCsInFlight: 1,
+		Timeout:         cfg.scaled(10 * time.Second),
+		Logger:          hl,
 	})
 	fail := func(err error) (*Node, error) {
 		if n.raft != nil {
@@ -327,6 +337,11 @@ func (n *Node) Err() error {
 
 // leading says why this node cannot take a proposal, if it cannot.
 func (n *Node) leading() error {
+	select {
+	case <-n.stop: // stopping: raft may still say Leader for a moment
+		return ErrShutdown
+	default:
+	}
 	switch n.raft.State() {
 	case raft.Leader:
 		return nil

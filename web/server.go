@@ -112,6 +112,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.POST("/returns/:id/refund", s.refundReturn)
 	s.payRoutes(api)
 	api.GET("/journal", s.journal)
+	api.GET("/state", s.state)
 	api.GET("/events", s.events)
 	s.dayRoutes(api) // day.go
 	return s

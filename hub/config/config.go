@@ -53,6 +53,9 @@ type Raft struct {
 	SnapshotInterval  time.Duration `yaml:"snapshot_interval"`  // how often to check
 	TrailingLogs      uint64        `yaml:"trailing_logs"`      // log entries kept after a snapshot
 	Join              string        `yaml:"join"`               // join token (kasse token on a running hub): join that shop on first start
+	// DialVia maps another hub's advertised address to the address this
+	// hub dials it at instead (a relay or port forward between hubs).
+	DialVia map[string]string `yaml:"dial_via"`
 }
 
 // HTTP is the registers' API and UI.
@@ -180,7 +183,7 @@ type Barcode struct {
 func Default() Config {
 	return Config{
 		Hub:  Hub{ID: "hub1", Data: "data/hub1", Profile: "laptop"},
-		Raft: Raft{Bind: "127.0.0.1:7001", Bootstrap: true, TimeoutScale: 1, SnapshotThreshold: 16384, SnapshotInterval: 2 * time.Minute, TrailingLogs: 10240},
+		Raft: Raft{Bind: "127.0.0.1:7001", Bootstrap: true, TimeoutScale: 1, SnapshotThreshold: 16384, SnapshotInterval: 2 * time.Minute, TrailingLogs: 10240, DialVia: map[string]string{}},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", TLS: "auto", Hubs: []string{}, IdleLogout: 5 * time.Minute},
 		Shop: Shop{Name: "Kasse Demo", Address: "Storgata 1, 0155 Oslo", OrgNr: "999999999", VAT: true},
 		Registers: []Register{
@@ -250,7 +253,7 @@ func collect(v reflect.Value, prefix string, out map[string]reflect.Value) {
 		f := v.Field(i)
 		if f.Kind() == reflect.Struct {
 			collect(f, name, out)
-		} else if f.Kind() != reflect.Slice {
+		} else if f.Kind() != reflect.Slice && f.Kind() != reflect.Map {
 			out[name] = f
 		}
 	}
@@ -321,6 +324,13 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.IdleLogout < 0 {
 		bad("http.idle_logout is negative")
+	}
+	for from, to := range c.Raft.DialVia {
+		_, _, err1 := net.SplitHostPort(from)
+		_, _, err2 := net.SplitHostPort(to)
+		if err1 != nil || err2 != nil {
+			bad("raft.dial_via %q: %q: want host:port: host:port", from, to)
+		}
 	}
 	if c.Raft.TimeoutScale < 0.1 || c.Raft.TimeoutScale > 20 {
 		bad("raft.timeout_scale is %v: use 1 for a PC, 2–3 for an SD card", c.Raft.TimeoutScale)

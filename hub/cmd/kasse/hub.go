@@ -124,6 +124,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		return nil, fmt.Errorf("hub port: %w", err)
 	}
 	rc.Stream = mux.Raft()
+	rc.DialVia = cfg.Raft.DialVia
 	node, err := replicate.Start(ctx, rc, db, l, log, reg)
 	if err != nil {
 		mux.Close()
@@ -132,7 +133,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	h.node = node
 	h.closers = append(h.closers, node.Shutdown)
 	// Writes on a follower go to the leader; no leader: wait a little.
-	fwd := &replicate.Forwarder{Node: node, Codec: ledger.ResultCodec{}, Client: replicate.PeerClient(ident.ClientTLS()),
+	fwd := &replicate.Forwarder{Node: node, Codec: ledger.ResultCodec{}, Client: replicate.DialVia(replicate.PeerClient(ident.ClientTLS()), cfg.Raft.DialVia),
 		WaitLeader: time.Duration(float64(2*time.Second) * cfg.Raft.TimeoutScale), Log: log}
 
 	// 4. The card terminal: the built-in simulator or a nexo terminal.
