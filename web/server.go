@@ -42,6 +42,9 @@ type Server struct {
 	e      *echo.Echo
 	till   *till.Service
 	health Health
+	// Behind, when set, says why this hub is too far behind the shop to
+	// serve registers (nil: it is not).
+	Behind func() error
 	tokens map[string]string // token → register id
 	log    *slog.Logger
 	// WriteTimeout bounds how long a write waits for Raft (a leader
@@ -79,7 +82,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
 	e.GET("/display", customerPage)
 
-	api := e.Group("/api/v1", s.auth, s.approve)
+	api := e.Group("/api/v1", s.gate, s.auth, s.approve)
 	s.mountRegister(api)
 	api.GET("/items", s.listItems)
 	api.GET("/items/:sku", s.getItem)
@@ -204,6 +207,26 @@ func bind(c echo.Context, v any) error {
 }
 
 // apiError is an error with its HTTP status and stable code.
+// gate turns registers away from a hub that is behind the shop (Behind
+// says why): its local reads would be wrong, so the register moves to
+// another hub. The shop's status stays readable.
+func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.Behind == nil {
+			return next(c)
+		}
+		p := strings.TrimPrefix(c.Request().URL.Path, "/api/v1")
+		if p == "/cluster" || p == "/state" || p == "/hubs" {
+			return next(c)
+		}
+		if err := s.Behind(); err != nil {
+			c.Response().Header().Set("Retry-After", "1")
+			return &apiError{http.StatusServiceUnavailable, "catching_up", err.Error() + ": use another hub, or try again in a moment", true}
+		}
+		return next(c)
+	}
+}
+
 type apiError struct {
 	Status    int    `json:"-"`
 	Code      string `json:"code"`

@@ -90,6 +90,7 @@ type Ledger struct {
 	// (Apply's goroutine only); commitErr is that commit's failure.
 	inflight  chan struct{}
 	commitErr atomic.Pointer[error]
+	restoring atomic.Bool // a snapshot is replacing the state: reads are partial
 
 	mu      sync.Mutex
 	waiters []chan struct{} // closed on every Apply
@@ -405,6 +406,8 @@ func (l *Ledger) Snapshot() (replicate.Snapshot, error) {
 func (l *Ledger) Restore(r io.Reader) error {
 	_ = l.settle() // a failed commit is moot: the snapshot replaces the state
 	l.commitErr.Store(nil)
+	l.restoring.Store(true)
+	defer l.restoring.Store(false)
 	if err := replicate.RestorePrefix(l.db, []byte(Prefix), r); err != nil {
 		return fmt.Errorf("restore ledger: %w", err)
 	}
@@ -414,6 +417,10 @@ func (l *Ledger) Restore(r io.Reader) error {
 	l.notify(nil)
 	return nil
 }
+
+// Restoring says whether a snapshot is replacing the state right now; the
+// state read meanwhile is partial.
+func (l *Ledger) Restoring() bool { return l.restoring.Load() }
 
 // settle waits for the last Apply's commit. If it failed, the ledger halts
 // and reloads what is on disk: the Raft log still holds the commands, and

@@ -163,23 +163,41 @@ func peerClient(cfg config.Config) (*http.Client, string, error) {
 	return replicate.PeerClient(id.ClientTLS()), "https://" + addr, nil
 }
 
-// errCatchingUp: this hub joined and is not a voter yet; its reads would
-// be behind the shop.
-var errCatchingUp = errors.New("this hub is catching up with the shop (a non-voter until it has)")
+// errCatchingUp: this hub is behind the shop: it joined and is not a voter
+// yet, is restoring a snapshot, or is applying a backlog. Its local reads
+// (the till's checks: does the item, the sale exist?) would be wrong.
+var errCatchingUp = errors.New("this hub is catching up with the shop")
 
-// catchingUp says whether this hub is still a non-voter catching up.
+// maxLag is how many committed commands a hub may be behind in applying
+// them and still serve registers: a busy hub is a few batches behind.
+const maxLag = 512
+
+// catchingUp says whether this hub is behind the shop (see errCatchingUp).
 func (h *hub) catchingUp() error {
 	if h.cluster == nil {
 		return nil
 	}
+	if h.ledger.Restoring() {
+		return fmt.Errorf("%w: restoring a snapshot", errCatchingUp)
+	}
 	ms, err := h.node.Members()
 	if err != nil {
-		return nil
+		return fmt.Errorf("%w: %v", errCatchingUp, err)
 	}
+	in := false
 	for _, m := range ms {
-		if m.ID == h.cfg.Hub.ID && !m.Voter {
-			return errCatchingUp
+		if m.ID == h.cfg.Hub.ID {
+			in = true
+			if !m.Voter {
+				return fmt.Errorf("%w: a non-voter until it has", errCatchingUp)
+			}
 		}
+	}
+	if !in {
+		return fmt.Errorf("%w: not a member yet", errCatchingUp)
+	}
+	if c, a := h.node.CommitIndex(), h.ledger.Applied(); c > a+maxLag {
+		return fmt.Errorf("%w: %d commands behind", errCatchingUp, c-a)
 	}
 	return nil
 }

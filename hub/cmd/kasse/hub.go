@@ -211,6 +211,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	srv := web.New(svc, h, tokens, reg, log)
 	srv.Events, srv.Scales = dev.Bus, dev
 	srv.Hubs, srv.IdleLogout = cfg.HTTP.Hubs, cfg.HTTP.IdleLogout
+	srv.Behind = h.catchingUp
 	srv.MountCluster(func(ctx context.Context) any { return cl.Status(ctx) })
 	if cfg.HTTP.Pprof {
 		srv.Echo().Any("/debug/pprof/*", echo.WrapHandler(http.DefaultServeMux))
