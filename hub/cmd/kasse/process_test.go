@@ -69,7 +69,8 @@ type proc struct {
 		io.Writer
 		String() string
 	}
-	mu sync.Mutex
+	mu      sync.Mutex
+	cleanup bool // a kill at the test's end is registered
 }
 
 func newProc(t *testing.T, extra string) *proc {
@@ -102,6 +103,15 @@ func (p *proc) start() {
 	p.cmd.Stderr = syncWriter{&p.mu, p.logs}
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
+	}
+	if !p.cleanup {
+		// Whatever the test ends with, its hub does not outlive it.
+		p.cleanup = true
+		p.t.Cleanup(func() {
+			if p.cmd.ProcessState == nil {
+				p.kill()
+			}
+		})
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
