@@ -224,7 +224,9 @@ func TestTimeoutThenStatus(t *testing.T) {
 	r := newRig(t, time.Second)
 	ctx := context.Background()
 	_, err := r.client.Pay(ctx, terminal.PayRequest{TxID: "slow-1", AmountØre: 30053})
-	if !errors.Is(err, terminal.ErrUnknownOutcome) || !errors.Is(err, context.DeadlineExceeded) {
+	// Whether the deadline or the terminal's dropped stream ends the wait
+	// first depends on scheduling; either way the outcome is unknown.
+	if !errors.Is(err, terminal.ErrUnknownOutcome) {
 		t.Fatalf("Pay: %v, want ErrUnknownOutcome after the deadline", err)
 	}
 	sid := terminal.ServiceID("slow-1")
