@@ -195,3 +195,10 @@ function returnDone(ret) {
   if (S.printer) words.push(t('retPrinting'));
   $('ret-result').textContent = words.join(' · ');
 }
+
+// A change of language redraws the return's own lines.
+$('lang').addEventListener('click', () => {
+  if (S.screen !== 'return') return;
+  if (!$('ret-done').classList.contains('hide')) returnDone(R.ret);
+  else if (R.original || R.ret) renderReturn();
+});

@@ -129,6 +129,8 @@ func TestRegisterReturnsUI(t *testing.T) {
 	if !strings.Contains(result, "Tilgodelapp nr. "+ret.Payments[0].Ref) {
 		t.Errorf("the screen does not show the credit note's number %s: %q", ret.Payments[0].Ref, result)
 	}
+	run("in English", tap("#lang"), chromedp.Poll(`document.getElementById("ret-result").textContent.includes("Credit note no. `+ret.Payments[0].Ref+`")`, nil),
+		chromedp.Poll(`document.getElementById("ret-next").textContent === "Next customer"`, nil))
 	var entries []ledger.Entry
 	if _, err := api.do("GET", "/journal?limit=1000", "", nil, &entries); err != nil {
 		t.Fatal(err)
