@@ -494,11 +494,19 @@ func (s *Server) openReturn(c echo.Context) error {
 func (s *Server) returnLine(c echo.Context) error {
 	var req struct {
 		Line int    `json:"line"`
-		SKU  string `json:"sku"` // a return without a receipt names the item
+		SKU  string `json:"sku"`  // a return without a receipt names the item
+		Code string `json:"code"` // or what its barcode holds
 		Qty  int64  `json:"qty"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
+	}
+	if req.SKU == "" && req.Code != "" {
+		sku, err := s.skuOf(req.Code)
+		if err != nil {
+			return err
+		}
+		req.SKU = sku
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()

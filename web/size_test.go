@@ -13,7 +13,7 @@ func TestRegisterPageWeight(t *testing.T) {
 	if gz > 150<<10 {
 		t.Errorf("the register page is %d KB compressed, over the 150 KB aim", gz>>10)
 	}
-	for _, name := range []string{"index.html", "app.js", "app.css"} {
+	for _, name := range []string{"index.html", "app.js", "app.css", "lang.js", "returns.js"} {
 		if assets[name] == nil || len(assets[name].gz) == 0 {
 			t.Errorf("%s is not embedded", name)
 		}

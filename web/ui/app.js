@@ -50,6 +50,7 @@ const T = {
     pairDone: 'The register is paired.', terminalOff: 'Terminal offline', terminalOffLong: 'The card terminal does not answer: take cash, or wait until it is back.', role_cashier: 'cashier', role_supervisor: 'supervisor', role_manager: 'manager', role_admin: 'admin', mailSubject: 'Receipt', receiptNo: 'Receipt no.',
   },
 };
+for (const l of ['nb', 'en']) Object.assign(T[l], WORDS[l]);
 let lang = localStorage.getItem('kasse.lang') || ((navigator.language || 'nb').startsWith('en') ? 'en' : 'nb');
 const t = (k) => T[lang][k] || k;
 
@@ -180,19 +181,16 @@ function banner(msg, cls, slot) {
   el.textContent = b ? b.msg : '';
   el.className = b ? b.cls : 'hide';
 }
-// The hub's messages are English; in bokmål the common ones are said here.
-const NB = {
-  wrong_pin: 'Feil ansattnummer eller PIN', locked_out: 'Låst etter for mange feil PIN-forsøk: vent, eller spør en leder',
-  permission_denied: 'Dette krever godkjenning fra en med høyere rolle', drawer_open: 'Lukk kassaskuffen først',
-  bad_pairing_code: 'Ukjent, brukt eller utløpt tilkoblingskode: be om en ny', unknown_barcode: 'Ingen vare har denne strekkoden',
-  bad_barcode: 'Strekkoden kan ikke leses: skann på nytt eller skriv nummeret', payment_pending: 'En kortbetaling pågår på dette salget',
-  sale_paid: 'Deler av salget er betalt: fullfør betalingen', offline: T.nb.reconnecting,
-};
-// fail shows what went wrong in the cashier's words: the hub's message.
+// The hub's messages are English; in bokmål its refusals are said by code
+// (REFUSALS in lang.js), else the hub's own words.
+function say(e) {
+  const msg = e && e.message ? e.message : String(e);
+  return lang === 'nb' && e && REFUSALS.nb[e.code] ? REFUSALS.nb[e.code] : msg;
+}
+// fail shows what went wrong in the cashier's words.
 function fail(e) {
   if (e && e.code === 'drawer_open') drawer(true);
-  const msg = e && e.message ? e.message : String(e);
-  toast(lang === 'nb' && e && NB[e.code] ? NB[e.code] + ' (' + msg + ')' : msg, true);
+  toast(say(e), true);
 }
 
 // ---- screens ---------------------------------------------------------------
@@ -358,6 +356,7 @@ function change(fn) {
 function addSKU(sku) { change(async () => api('POST', '/sales/' + await ensureSale() + '/lines', { sku })); }
 
 function scan(code, started) {
+  if (S.screen === 'return') { returnScan(code); return; }
   if (S.screen === 'pay' || S.screen === 'done') { toast(t('scanInPay'), true); return; }
   if (S.screen !== 'sale') return;
   change(async () => {
@@ -441,7 +440,7 @@ async function withApproval(title, send) {
     return await send();
   } catch (e) {
     if (e.code !== 'permission_denied') throw e;
-    const a = await approval(title, e.message);
+    const a = await approval(title, say(e));
     if (!a) return null;
     return send(a);
   }
