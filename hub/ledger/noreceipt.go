@@ -10,7 +10,10 @@ import (
 // PermReturnNoReceipt (see perms.go) and is refunded as a credit note
 // unless the cashier chooses otherwise.
 func (a *applyCtx) openBlindReturn(env *Envelope, req *ReturnOpen) (any, error) {
-	if !a.allowed(env.Employee, PermReturnNoReceipt) && !a.allowed(req.ApprovedBy, PermReturnNoReceipt) {
+	// The approver comes in the body, or as the envelope's Approver, which
+	// checked has already verified and journaled as an override.
+	if !a.allowed(env.Employee, PermReturnNoReceipt) && !a.allowed(req.ApprovedBy, PermReturnNoReceipt) &&
+		(env.Approver == "" || env.Approver == env.Employee || !a.allowed(env.Approver, PermReturnNoReceipt)) {
 		return nil, reject("permission_denied", "a return without a receipt needs a supervisor")
 	}
 	if _, err := a.register(); err != nil {

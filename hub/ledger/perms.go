@@ -71,6 +71,13 @@ var needs = map[string]func(a *applyCtx, env *Envelope) (perm, what string){
 	CmdSaleVoid:  func(*applyCtx, *Envelope) (string, string) { return PermVoid, "voiding a sale" },
 	CmdSalePrice: func(*applyCtx, *Envelope) (string, string) { return PermPrice, "a price override" },
 	CmdPairCode:  func(*applyCtx, *Envelope) (string, string) { return PermPair, "pairing a new register" },
+	CmdReturnOpen: func(a *applyCtx, env *Envelope) (string, string) {
+		r, err := body[ReturnOpen](env)
+		if err != nil || r.Original != "" || r.ApprovedBy != "" {
+			return "", "" // with a receipt; or approved in the body, checked by the handler
+		}
+		return PermReturnNoReceipt, "a return without a receipt"
+	},
 	CmdSaleDisc: func(a *applyCtx, env *Envelope) (string, string) {
 		d, err := body[SaleDiscount](env)
 		if err != nil || d.Remove || d.Percent <= CashierDiscountPercent && d.Amount <= CashierDiscountAmount {

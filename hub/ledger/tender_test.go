@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,21 @@ func TestCreditNotes(t *testing.T) {
 func TestReturnWithoutReceipt(t *testing.T) {
 	f := newFixture(t)
 	f.rejected("permission_denied", CmdReturnOpen, ReturnOpen{Return: "R1"})
+	f.approver = "E1" // a cashier cannot approve
+	f.rejected("permission_denied", CmdReturnOpen, ReturnOpen{Return: "R1"})
+	f.approver = "E2" // a supervisor approving as the envelope's approver: an override
+	f.ok(CmdReturnOpen, "", ReturnOpen{Return: "R0"})
+	f.approver = ""
+	var overrides int
+	_ = f.l.Journal(1, func(e *Entry) error {
+		if e.Type == "employee.override" && strings.Contains(string(e.Data), CmdReturnOpen) {
+			overrides++
+		}
+		return nil
+	})
+	if overrides != 1 {
+		t.Errorf("%d overrides journaled for the approved return, want 1", overrides)
+	}
 	f.ok(CmdReturnOpen, "", ReturnOpen{Return: "R1", ApprovedBy: "E2"})
 	f.rejected("unknown_item", CmdReturnAdd, ReturnAdd{Return: "R1", SKU: "NOPE", Qty: 1})
 	r := saleOf(t, f.ok(CmdReturnAdd, "", ReturnAdd{Return: "R1", SKU: "OPPVASK", Qty: 2})) // 2 × 39,90
