@@ -260,7 +260,9 @@ func TestCancelAfterSendIsUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	if err := <-errc; !errors.Is(err, terminal.ErrUnknownOutcome) || !errors.Is(err, context.Canceled) {
+	// The cancel, or the terminal's stream ending because of it, may be
+	// seen first; either way the outcome is unknown, never a decline.
+	if err := <-errc; !errors.Is(err, terminal.ErrUnknownOutcome) {
 		t.Fatalf("Pay: %v, want ErrUnknownOutcome", err)
 	}
 }
