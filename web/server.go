@@ -119,7 +119,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.GET("/journal", s.journal)
 	api.GET("/state", s.state)
 	api.GET("/events", s.events)
-	s.dayRoutes(api) // day.go
+	s.dayRoutes(api)  // day.go
 	s.mailRoutes(api) // mail.go
 	return s
 }
