@@ -119,8 +119,8 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.GET("/journal", s.journal)
 	api.GET("/state", s.state)
 	api.GET("/events", s.events)
-	s.dayRoutes(api)  // day.go
-	s.mailRoutes(api) // mail.go
+	s.dayRoutes(api) // day.go
+	s.mailRoutes(api)
 	return s
 }
 
