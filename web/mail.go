@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -19,6 +21,34 @@ func (s *Server) mailRoutes(api *echo.Group) {
 		return c.JSON(http.StatusOK, map[string]bool{"on": s.MailOn})
 	})
 	api.POST("/sales/:id/email", s.mailReceipt)
+	api.GET("/sales/:id/email", s.mailStatus)
+}
+
+// mailStatus lists a sale's e-mail receipts: pending, done or failed (the
+// message says why it waits). Addresses stay out of the answer.
+func (s *Server) mailStatus(c echo.Context) error {
+	if _, err := s.till.L.Sale(c.Param("id")); errors.Is(err, ledger.ErrNotFound) {
+		return notFound("sale " + c.Param("id"))
+	} else if err != nil {
+		return err
+	}
+	type status struct {
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		Message string `json:"message,omitempty"`
+	}
+	out := []status{}
+	for n := 1; n <= ledger.MaxMails; n++ {
+		act, err := s.till.L.ActionOf(fmt.Sprintf("%s/%s/%d", ledger.ActMail, c.Param("id"), n))
+		if errors.Is(err, ledger.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, status{act.ID, act.Status, act.Message})
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) mailReceipt(c echo.Context) error {

@@ -66,6 +66,14 @@ func TestMailReceiptAPI(t *testing.T) {
 	if n := countMail(acts); n != ledger.MaxMails {
 		t.Errorf("%d e-mails pending, want %d", n, ledger.MaxMails)
 	}
+	var st []map[string]string
+	s.must(t, 200, "GET", "/api/v1/sales/"+paid+"/email", "", "", &st)
+	if len(st) != ledger.MaxMails || st[0]["status"] != ledger.ActPending || st[0]["to"] != "" {
+		t.Errorf("e-mail status %v: want %d pending, without addresses", st, ledger.MaxMails)
+	}
+	if code, b := s.call(t, tokenK1, "GET", "/api/v1/sales/S-none/email", "", ""); code != 404 {
+		t.Errorf("status of an unknown sale: %d %s", code, b)
+	}
 	var on map[string]bool
 	s.must(t, 200, "GET", "/api/v1/mail", "", "", &on)
 	if !on["on"] {

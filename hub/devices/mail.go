@@ -106,7 +106,8 @@ func (m *Mailer) sweep(ctx context.Context) {
 // carry sends one e-mail and reports it done, or schedules a retry.
 func (m *Mailer) carry(ctx context.Context, a ledger.Action) {
 	if !m.Sent.Done(a.ID) {
-		if err := m.send(ctx, a); err != nil {
+		// Remembered as soon as the server takes it, before the goodbye.
+		if err := m.send(ctx, a, func() { m.Sent.MarkDone(a.ID) }); err != nil {
 			m.tries[a.ID]++
 			wait := Backoff(m.tries[a.ID])
 			m.next[a.ID] = time.Now().Add(wait)
@@ -114,7 +115,6 @@ func (m *Mailer) carry(ctx context.Context, a ledger.Action) {
 			m.Bus.Publish(a.Register, Event{Type: "mail", Device: "mail", State: "waiting: " + err.Error(), At: time.Now()})
 			return
 		}
-		m.Sent.MarkDone(a.ID)
 	}
 	r := till.Req{Register: a.Register, Key: "action/" + a.ID, Hash: a.ID}
 	if _, err := m.P.Do(ctx, r, ledger.CmdActionDone, map[string]any{"id": a.ID, "ok": true}); err != nil {
@@ -126,7 +126,7 @@ func (m *Mailer) carry(ctx context.Context, a ledger.Action) {
 	m.Bus.Publish(a.Register, Event{Type: "mail", Device: "mail", State: "sent", At: time.Now()})
 }
 
-func (m *Mailer) send(ctx context.Context, a ledger.Action) error {
+func (m *Mailer) send(ctx context.Context, a ledger.Action, accepted func()) error {
 	l, err := receipt.ForSale(m.L, a.Sale, false)
 	if err != nil {
 		return fmt.Errorf("receipt of %s: %w", a.Sale, err)
@@ -137,10 +137,10 @@ func (m *Mailer) send(ctx context.Context, a ledger.Action) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return m.deliver(ctx, a.To, msg)
+	return m.deliver(ctx, a.To, msg, accepted)
 }
 
-func (m *Mailer) deliver(ctx context.Context, to string, msg []byte) error {
+func (m *Mailer) deliver(ctx context.Context, to string, msg []byte, accepted func()) error {
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", m.Cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("mail server %s: %w", m.Cfg.Addr, err)
@@ -188,6 +188,7 @@ func (m *Mailer) deliver(ctx context.Context, to string, msg []byte) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("smtp data: %w", err)
 	}
+	accepted()
 	_ = c.Quit() // the server took the message; a failed goodbye does not unsend it
 	return nil
 }
