@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -107,7 +108,15 @@ func (m *Mailer) sweep(ctx context.Context) {
 func (m *Mailer) carry(ctx context.Context, a ledger.Action) {
 	if !m.Sent.Done(a.ID) {
 		// Remembered as soon as the server takes it, before the goodbye.
-		if err := m.send(ctx, a, func() { m.Sent.MarkDone(a.ID) }); err != nil {
+		err := m.send(ctx, a, func() { m.Sent.MarkDone(a.ID) })
+		var te *textproto.Error
+		if errors.As(err, &te) && te.Code >= 500 && !m.Sent.Done(a.ID) {
+			// The server refuses for good (no such mailbox…): say so, stop trying.
+			m.Log.Warn("e-mail receipt refused", "action", a.ID, "err", err)
+			m.finish(ctx, a, false, err.Error())
+			return
+		}
+		if err != nil {
 			m.tries[a.ID]++
 			wait := Backoff(m.tries[a.ID])
 			m.next[a.ID] = time.Now().Add(wait)
@@ -116,14 +125,24 @@ func (m *Mailer) carry(ctx context.Context, a ledger.Action) {
 			return
 		}
 	}
+	m.finish(ctx, a, true, "")
+}
+
+// finish reports the action done (sent) or failed through the ledger and
+// tells the register.
+func (m *Mailer) finish(ctx context.Context, a ledger.Action, ok bool, msg string) {
 	r := till.Req{Register: a.Register, Key: "action/" + a.ID, Hash: a.ID}
-	if _, err := m.P.Do(ctx, r, ledger.CmdActionDone, map[string]any{"id": a.ID, "ok": true}); err != nil {
-		m.Log.Warn("report e-mail receipt sent", "action", a.ID, "err", err)
-		return // sent and remembered: the next sweep reports it again
+	if _, err := m.P.Do(ctx, r, ledger.CmdActionDone, map[string]any{"id": a.ID, "ok": ok, "message": msg}); err != nil {
+		m.Log.Warn("report e-mail receipt", "action", a.ID, "err", err)
+		return // the next sweep reports it again
 	}
 	delete(m.tries, a.ID)
 	delete(m.next, a.ID)
-	m.Bus.Publish(a.Register, Event{Type: "mail", Device: "mail", State: "sent", At: time.Now()})
+	state := "sent"
+	if !ok {
+		state = "failed: " + msg
+	}
+	m.Bus.Publish(a.Register, Event{Type: "mail", Device: "mail", State: state, At: time.Now()})
 }
 
 func (m *Mailer) send(ctx context.Context, a ledger.Action, accepted func()) error {

@@ -90,18 +90,7 @@ func TestReceiptMailedOnce(t *testing.T) {
 
 	// The hub reports it sent through the ledger; then a restart does not
 	// send it again, and a new request is the only new message.
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		var st []struct{ Status string }
-		if _, err := c.do("GET", "/sales/"+first+"/email", "", nil, &st); err != nil {
-			t.Fatal(err)
-		}
-		if len(st) == 1 && st[0].Status == ledger.ActDone {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the e-mail sent is not reported done: %+v\nhub log:\n%s", st, p.log())
-		}
-	}
+	awaitMail(t, c, p, first, ledger.ActDone)
 	p.kill()
 	p.start()
 	second := sell("b")
@@ -115,6 +104,40 @@ func TestReceiptMailedOnce(t *testing.T) {
 			t.Logf("message to %v", m.To)
 		}
 		t.Fatalf("%d messages, want the first once and then the second", len(msgs))
+	}
+
+	// A mailbox the server refuses for good: the e-mail fails, with the
+	// server's words, and is not tried again.
+	srv.Refuse("nobody@example.no")
+	if code, err := c.do("POST", "/sales/"+second+"/email", "mail-c", map[string]string{"to": "nobody@example.no"}, nil); code != 202 {
+		t.Fatalf("third e-mail request: %d %v", code, err)
+	}
+	st := awaitMail(t, c, p, second, ledger.ActFailed)
+	if !strings.Contains(st.Message, "no such mailbox") {
+		t.Errorf("refused e-mail says %q", st.Message)
+	}
+}
+
+type mailStatus struct{ ID, Status, Message string }
+
+// awaitMail waits until the last e-mail of sale has left pending, and
+// checks it ended as want.
+func awaitMail(t *testing.T, c *client, p *proc, sale, want string) mailStatus {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var st []mailStatus
+		if _, err := c.do("GET", "/sales/"+sale+"/email", "", nil, &st); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(st); n > 0 && st[n-1].Status != ledger.ActPending {
+			if st[n-1].Status != want {
+				t.Fatalf("e-mail of %s ended %+v, want %s", sale, st[n-1], want)
+			}
+			return st[n-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the e-mail of %s is still pending: %+v\nhub log:\n%s", sale, st, p.log())
+		}
 	}
 }
 

@@ -26,7 +26,16 @@ type Server struct {
 	mu      sync.Mutex
 	msgs    []Message
 	changed chan struct{}
+	refused map[string]bool
 	wg      sync.WaitGroup
+}
+
+// Refuse makes the stand-in answer RCPT TO:<addr> with 550 (no such
+// mailbox), a refusal for good.
+func (s *Server) Refuse(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused[addr] = true
 }
 
 // Listen starts a stand-in on addr ("127.0.0.1:0" for any port).
@@ -35,7 +44,7 @@ func Listen(addr string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ln: ln, changed: make(chan struct{})}
+	s := &Server{ln: ln, changed: make(chan struct{}), refused: map[string]bool{}}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -117,7 +126,15 @@ func (s *Server) session(c net.Conn) {
 				say("503 MAIL first")
 				continue
 			}
-			cur.To = append(cur.To, path(line[len("RCPT TO:"):]))
+			to := path(line[len("RCPT TO:"):])
+			s.mu.Lock()
+			refused := s.refused[to]
+			s.mu.Unlock()
+			if refused {
+				say("550 5.1.1 no such mailbox")
+				continue
+			}
+			cur.To = append(cur.To, to)
 			say("250 OK")
 		case verb == "DATA":
 			if len(cur.To) == 0 {
