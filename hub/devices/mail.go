@@ -3,7 +3,9 @@ package devices
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -221,6 +223,11 @@ func Message(from string, a ledger.Action, shop string, l *receipt.Layout) ([]by
 	}
 	var b bytes.Buffer
 	mp := multipart.NewWriter(&b)
+	// The same action makes the same message, byte for byte.
+	sum := sha256.Sum256([]byte(a.ID))
+	if err := mp.SetBoundary("kasse-" + hex.EncodeToString(sum[:12])); err != nil {
+		return nil, err
+	}
 	subject := "Kvittering"
 	if shop != "" {
 		subject += " fra " + shop
