@@ -53,3 +53,17 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMessage(b *testing.B) {
+	l := &receipt.Layout{Code: "S-42"}
+	for i := range 40 {
+		l.Rows = append(l.Rows, receipt.Row{Left: "Vare nummer " + string(rune('A'+i%26)), Right: "21,90"})
+	}
+	a := ledger.Action{ID: "mail/S-42/1", Kind: ledger.ActMail, Sale: "S-42", To: "kari@example.no"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Message("kvittering@butikken.no", a, "Butikken", l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
