@@ -169,6 +169,8 @@ func (m *Mailer) deliver(ctx context.Context, to string, msg []byte, accepted fu
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() }) // shutdown does not wait for a slow server
+	defer stop()
 	host, _, _ := net.SplitHostPort(m.Cfg.Addr)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
