@@ -62,6 +62,8 @@ type Server struct {
 	// CACert is the shop CA's certificate (PEM) for tablets to trust, if any.
 	CACert []byte
 	pairs  pairGuard
+	// MailOn says the hubs send e-mail receipts (mail.go).
+	MailOn bool
 }
 
 // Weigher reads a register's scale once it is stable.
@@ -118,6 +120,7 @@ func New(t *till.Service, h Health, tokens map[string]string, gatherer prometheu
 	api.GET("/state", s.state)
 	api.GET("/events", s.events)
 	s.dayRoutes(api) // day.go
+	s.mailRoutes(api)
 	return s
 }
 

@@ -35,6 +35,7 @@ type stack struct {
 	svc  *till.Service
 	// mobile is the stand-in mobile payment provider.
 	mobile *mobilepaytest.Provider
+	srv    *Server
 }
 
 const (
@@ -107,7 +108,7 @@ func newStack(t tb) *stack {
 		_ = node.Shutdown()
 		_ = db.Close()
 	})
-	return &stack{url: hs.URL, l: l, node: node, term: term, svc: svc, mobile: mobile}
+	return &stack{url: hs.URL, l: l, node: node, term: term, svc: svc, mobile: mobile, srv: srv}
 }
 
 type healthy struct{}

@@ -32,6 +32,7 @@ type Config struct {
 	Log       Log        `yaml:"log"`
 	Barcode   Barcode    `yaml:"barcode"`
 	Devices   Devices    `yaml:"devices"`
+	Mail      Mail       `yaml:"mail"`
 	// Demo seeds a demo shop (catalog, employees, stock) on first start.
 	Demo bool `yaml:"demo"`
 }
@@ -451,5 +452,6 @@ func (c Config) Validate() error {
 			bad("scanner %s: keymap %q: use us or no", name, sc.Keymap)
 		}
 	}
+	errs = append(errs, c.Mail.check()...)
 	return errors.Join(errs...)
 }

@@ -252,6 +252,9 @@ func (s *Service) sweep(ctx context.Context) {
 		acts = append(acts, pending...)
 	}
 	for _, a := range acts {
+		if a.Kind == ledger.ActMail {
+			continue // the mailer's, not a printer's
+		}
 		if k := s.kickers[a.Register]; k != nil && a.Kick {
 			if a.Kind == ledger.ActDrawer || s.byRegister[a.Register] == nil {
 				s.kick(ctx, k, a)

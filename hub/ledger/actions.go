@@ -20,6 +20,7 @@ type Action struct {
 	Created  time.Time `json:"created"`
 	Index    uint64    `json:"index"` // Raft index of the command that made it: the order to carry it out in
 	Message  string    `json:"message,omitempty"`
+	To       string    `json:"to,omitempty"` // ActMail: the customer's address (personal data, kept with the sale)
 }
 
 // pendingKey orders a register's pending actions as they arose.

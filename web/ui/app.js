@@ -27,6 +27,7 @@ const T = {
     noPrinter: 'Ingen skriver for denne kassen.', printedOK: 'Kvitteringen er skrevet ut.', printing: 'Skriver ut …', copyDone: 'Kopi skrives ut (KOPI).', idleOut: 'Logget ut etter inaktivitet.',
     reasonNoSale: 'Årsak', paper: 'Skriver: ', weighed: 'kg', each: 'à', locked: 'Låst', call: 'Kunden/kollega ber om hjelp',
     pairDone: 'Kassen er koblet til.', terminalOff: 'Terminal frakoblet', terminalOffLong: 'Kortterminalen svarer ikke: ta imot kontant, eller vent til den er tilbake.', role_cashier: 'kasserer', role_supervisor: 'skiftleder', role_manager: 'butikksjef', role_admin: 'administrator', mailSubject: 'Kvittering', receiptNo: 'Kvittering nr.',
+    mailSending: 'Kvitteringen sendes til ', mailSent: 'Kvitteringen er sendt på e-post.', mailWaits: 'E-posten venter på e-posttjeneren: ', mailFailed: 'E-posten kom ikke fram: ',
   },
   en: {
     online: 'Online', offline: 'Offline', reconnecting: 'Lost the hub – retrying (nothing is booked twice)',
@@ -48,6 +49,7 @@ const T = {
     noPrinter: 'No printer for this register.', printedOK: 'The receipt is printed.', printing: 'Printing …', copyDone: 'A copy prints (KOPI).', idleOut: 'Logged out after being idle.',
     reasonNoSale: 'Reason', paper: 'Printer: ', weighed: 'kg', each: 'at', locked: 'Locked', call: 'Someone is calling for help',
     pairDone: 'The register is paired.', terminalOff: 'Terminal offline', terminalOffLong: 'The card terminal does not answer: take cash, or wait until it is back.', role_cashier: 'cashier', role_supervisor: 'supervisor', role_manager: 'manager', role_admin: 'admin', mailSubject: 'Receipt', receiptNo: 'Receipt no.',
+    mailSending: 'Sending the receipt to ', mailSent: 'The receipt was sent by e-mail.', mailWaits: 'The e-mail waits for the mail server: ', mailFailed: 'The e-mail was not delivered: ',
   },
 };
 for (const l of ['nb', 'en']) Object.assign(T[l], WORDS[l]);
@@ -221,6 +223,7 @@ async function boot() {
     await refreshMe();
   } catch (e) { return fail(e); }
   listen();
+  api('GET', '/mail').then((m) => { S.mailOn = !!(m && m.on); }, () => {});
   if (!S.me.employee) return show('login');
   await resumeSale();
 }
@@ -757,6 +760,7 @@ function paid(sale) {
   $('change').textContent = t('change') + ': ' + kr(sale.totals.change || 0);
   $('receipt').classList.add('hide');
   $('mail-form').classList.add('hide');
+  $('rc-mail').classList.toggle('hide', !S.mailOn);
   $('done-printer').textContent = S.printer ? t('paper') + S.printer : '';
   $('card-progress').classList.add('hide');
 }
@@ -787,12 +791,17 @@ $('rc-show').addEventListener('click', async () => {
   } catch (e) { fail(e); }
 });
 $('rc-mail').addEventListener('click', () => $('mail-form').classList.toggle('hide'));
-$('mail-form').addEventListener('submit', (ev) => {
+// The hub sends the receipt (a shop tablet has no mail account); the
+// register hears on its event stream when it went or why it waits.
+$('mail-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const s = S.sale;
-  const lines = s.lines.filter((l) => !l.removed).map((l) => lineQty(l) + ' ' + l.name + '  ' + kr(l.amount)).join('\n');
-  const body = (s.receipt ? t('receiptNo') + ' ' + s.receipt.no + ' ' + s.receipt.local + '\n\n' : '') + lines + '\n\n' + t('total') + ' ' + kr(s.totals.total);
-  location.href = 'mailto:' + encodeURIComponent($('mail-to').value) + '?subject=' + encodeURIComponent(t('mailSubject') + ' ' + (S.me ? S.me.name : '')) + '&body=' + encodeURIComponent(body);
+  const to = $('mail-to').value.trim();
+  try {
+    await api('POST', '/sales/' + S.sale.id + '/email', { to });
+    $('mail-to').value = '';
+    $('mail-form').classList.add('hide');
+    toast(t('mailSending') + to);
+  } catch (e) { fail(e); }
 });
 $('next').addEventListener('click', () => { S.sale = null; S.lastNew = 0; render(); show('sale'); });
 
@@ -819,6 +828,12 @@ function listen() {
     if (S.me && S.me.employee && !d.employee && S.screen !== 'login' && S.screen !== 'pair') { refreshMe().then(() => show('login')).catch(fail); }
   });
   es.addEventListener('call', () => toast(t('call')));
+  es.addEventListener('mail', (ev) => {
+    const d = JSON.parse(ev.data);
+    if (d.state === 'sent') toast(t('mailSent'));
+    else if (d.state.startsWith('failed: ')) toast(t('mailFailed') + d.state.slice(8), true);
+    else toast(t('mailWaits') + d.state.replace(/^waiting: /, ''), true);
+  });
   es.addEventListener('terminal', (ev) => {
     const d = JSON.parse(ev.data), off = d.state !== 'online';
     const c = $('chip-terminal');

@@ -59,6 +59,8 @@ const REFUSALS = {
     is_return: 'Dette er en retur, ikke et salg', not_a_return: 'Dette er ikke en retur', is_exchange: 'Salget er et bytte',
     not_an_exchange: 'Salget er ikke et bytte', not_returnable: 'Varen kan ikke returneres (eller er allerede returnert)',
     no_receipt: 'Fant ingen kvittering for salget',
+    bad_address: 'Ugyldig e-postadresse: sjekk den', mail_limit: 'Kvitteringen er allerede sendt på e-post så mange ganger som mulig',
+    mail_off: 'Butikken sender ikke kvitteringer på e-post: skriv ut eller vis kvitteringen',
     // devices and the hub
     no_scale: 'Kassen har ingen vekt: skriv inn vekten eller bruk en annen kasse', scale_not_stable: 'Vekten har ikke stabilisert seg: slipp varen og vei igjen',
     scale_empty: 'Vekten er tom', not_weighed: 'Varen er ikke veid', no_session: 'Ingen skuffeøkt er åpen: tell opp vekselkassen først',

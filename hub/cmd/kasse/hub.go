@@ -199,6 +199,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	l.OnApply(dev.Applied)
 	bg.Go(func() { dev.Run(gcCtx) }) // once every device is bound
+	bg.Go(func() { h.mailer(l, svc, dev, db).Run(gcCtx) })
 	if term != nil {
 		bg.Go(func() { h.watchTerminal(gcCtx, term, dev.Bus) })
 	}
@@ -210,6 +211,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	srv := web.New(svc, h, tokens, reg, log)
 	srv.Events, srv.Scales = dev.Bus, dev
+	srv.MailOn = cfg.Mail.On()
 	srv.Hubs, srv.IdleLogout = cfg.HTTP.Hubs, cfg.HTTP.IdleLogout
 	srv.Behind = h.catchingUp
 	srv.MountCluster(func(ctx context.Context) any { return cl.Status(ctx) })
