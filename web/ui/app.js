@@ -796,11 +796,14 @@ $('rc-mail').addEventListener('click', () => $('mail-form').classList.toggle('hi
 $('mail-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const to = $('mail-to').value.trim();
+  const seen = S.mailEvents || 0;
   try {
-    await api('POST', '/sales/' + S.sale.id + '/email', { to });
+    // 202: the hub took the request; the event stream says when it went.
+    await api('POST', '/sales/' + S.sale.id + '/email', { to }).catch((e) => { if (e.status !== 202) throw e; });
     $('mail-to').value = '';
     $('mail-form').classList.add('hide');
-    toast(t('mailSending') + to);
+    // Unless the stream already told how it went, say it is on its way.
+    if ((S.mailEvents || 0) === seen) toast(t('mailSending') + to);
   } catch (e) { fail(e); }
 });
 $('next').addEventListener('click', () => { S.sale = null; S.lastNew = 0; render(); show('sale'); });
@@ -829,6 +832,7 @@ function listen() {
   });
   es.addEventListener('call', () => toast(t('call')));
   es.addEventListener('mail', (ev) => {
+    S.mailEvents = (S.mailEvents || 0) + 1;
     const d = JSON.parse(ev.data);
     if (d.state === 'sent') toast(t('mailSent'));
     else if (d.state.startsWith('failed: ')) toast(t('mailFailed') + d.state.slice(8), true);
