@@ -65,6 +65,21 @@ func (a *applyCtx) allowed(id, perm string) bool {
 	return err == nil && e.Active && slices.Contains(rolePerms[e.Role], perm) && !a.lockedOut(id)
 }
 
+// mayDo reports whether the command's employee holds perm, or else one of
+// the approvers named (in the command's body, or its envelope's Approver)
+// does. An employee approving themself holds nothing they did not hold.
+func (a *applyCtx) mayDo(perm string, approvers ...string) bool {
+	if a.allowed(a.env.Employee, perm) {
+		return true
+	}
+	for _, id := range approvers {
+		if id != a.env.Employee && a.allowed(id, perm) {
+			return true
+		}
+	}
+	return false
+}
+
 // needs says which permission a register's command needs, and in words
 // what it is, or "" when it needs none.
 var needs = map[string]func(a *applyCtx, env *Envelope) (perm, what string){
@@ -94,7 +109,7 @@ func (a *applyCtx) checked(h handler) (any, error) {
 	if f := needs[env.Type]; f != nil && env.Register != "" {
 		perm, what := f(a, env)
 		if perm != "" && !a.allowed(env.Employee, perm) {
-			if env.Approver == "" || env.Approver == env.Employee || !a.allowed(env.Approver, perm) {
+			if !a.mayDo(perm, env.Approver) {
 				return nil, reject("permission_denied", "%s needs a %s's approval", what, leastRole(perm))
 			}
 			if _, err := a.journal("employee.override", EvOther, "", map[string]string{

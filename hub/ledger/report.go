@@ -124,7 +124,7 @@ func (a *applyCtx) report(kind string, env *Envelope) (any, error) {
 	if err := a.employee(); err != nil {
 		return nil, err
 	}
-	if kind == "Z" && !a.allowed(env.Employee, PermZ) && !a.allowed(req.ApprovedBy, PermZ) {
+	if kind == "Z" && !a.mayDo(PermZ, req.ApprovedBy) {
 		return nil, reject("permission_denied", "closing the day with a Z report needs a supervisor")
 	}
 	c, err := a.counters(reg.ID)

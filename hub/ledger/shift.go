@@ -312,7 +312,7 @@ func applyCashMove(a *applyCtx, env *Envelope) (any, error) {
 		d.CashIn += req.Amount
 	case MoveOut, MoveBankDrop:
 		if !a.allowed(env.Employee, PermCashOut) {
-			if !a.allowed(req.ApprovedBy, PermCashOut) {
+			if !a.mayDo(PermCashOut, req.ApprovedBy) {
 				return nil, reject("permission_denied", "taking cash out of the drawer needs a supervisor")
 			}
 			m.ApprovedBy = req.ApprovedBy
