@@ -52,7 +52,7 @@ bench-load: build
 # commands. Prints the FIGURE lines (several minutes).
 bench-cluster: build
 	@command -v etcd >/dev/null || echo "bench-cluster: etcd not installed (apt-get install etcd-server): its reference figure is skipped"
-	TEST_KASSE_BIN=$(CURDIR)/bin/kasse TEST_KASSELOAD_BIN=$(CURDIR)/bin/kasseload CLUSTER_FIGURES=1 \
+	TEST_KASSE_BIN=$(CURDIR)/bin/kasse TEST_KASSELOAD_BIN=$(CURDIR)/bin/kasseload CLUSTER_FIGURES=$(or $(PARTS),1) \
 		$(GO) test -run TestClusterFigures -count=1 -timeout 60m -v ./hub/cmd/kasse | grep --line-buffered -E '^FIGURE|^(---|ok|FAIL)|_test.go:|kasse:'
 
 build:

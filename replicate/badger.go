@@ -35,12 +35,44 @@ func (p Profile) String() string {
 	return fmt.Sprintf("Profile(%d)", int(p))
 }
 
-// Options returns the Badger options Open uses for dir. It is exported so a
-// tool (a backup, a repair) opens the data exactly as the hub does.
+// Options returns the Badger options for the state's database in dir
+// (StateOptions). It is exported so a tool (a backup, a repair) opens the
+// data exactly as the hub does.
 func (p Profile) Options(dir string, log *slog.Logger) badger.Options {
+	return p.StateOptions(dir, log)
+}
+
+// StateOptions are for the state machine's database when raft's log lives
+// in a database of its own (Config.LogDB, opened with LogOptions).
+//
+// Its writes are not synced: every command is durable in raft's log before
+// it is applied, and the state keeps its applied index in the same
+// transaction, so a power cut only moves the state back to an earlier
+// index, from which raft's log (or its newest snapshot, see Start) brings
+// it forward again. A process crash loses nothing (the page cache keeps
+// Badger's files). Values stay in the LSM tree (no value log): an unsynced
+// value log could lose a value whose pointer survived; the memtable's
+// write-ahead log is checksummed per transaction and recovers to a prefix.
+func (p Profile) StateOptions(dir string, log *slog.Logger) badger.Options {
+	o := p.base(dir, log).WithSyncWrites(false)
+	return o.WithValueThreshold(1 << 20) // Badger's largest
+}
+
+// LogOptions are for raft's log and stable state, and for the few records a
+// hub keeps for itself that must survive a power cut (what a printer has
+// printed): every write is synced before Commit returns.
+func (p Profile) LogOptions(dir string, log *slog.Logger) badger.Options {
+	o := p.base(dir, log).WithSyncWrites(true)
+	if p == Laptop {
+		return o
+	}
+	// The log is short (compacted after each snapshot): small memtables.
+	return o.WithMemTableSize(4 << 20).WithBlockCacheSize(2 << 20).WithIndexCacheSize(2 << 20)
+}
+
+// base is what both databases share.
+func (p Profile) base(dir string, log *slog.Logger) badger.Options {
 	o := badger.DefaultOptions(dir).
-		// A till loses power: a write is durable when Commit returns.
-		WithSyncWrites(true).
 		WithLogger(badgerLog{log: badgerLogger(log)}).
 		// One write path (Raft) and one applier goroutine: there is nothing
 		// for conflict detection to find, and its read sets cost memory.
@@ -68,20 +100,37 @@ func (p Profile) Options(dir string, log *slog.Logger) badger.Options {
 		// Bound table indexes and bloom filters instead of keeping all of
 		// them (they grow with the journal) on the heap.
 		WithIndexCacheSize(8 << 20).
-		// Values of 1 KB and more (big commands, receipts) go to the value
-		// log, which keeps the LSM tree and its indexes small; value-log GC
-		// (RunGC) reclaims what truncated Raft logs leave behind.
+		// In raft's log, entries of 1 KB and more (big commands) go to the
+		// value log, which keeps the LSM tree and its indexes small;
+		// value-log GC (RunGC) reclaims what truncation leaves behind.
 		WithValueThreshold(1 << 10).
 		WithValueLogFileSize(64 << 20)
 }
 
-// Open opens (or creates) the Badger database in dir, tuned for p, with
-// SyncWrites on and Badger's own logging routed to log at debug level
-// (warnings and errors keep their level).
+// Open opens (or creates) the state's database in dir, tuned for p
+// (StateOptions: unsynced, for use with a separate log database), with
+// Badger's own logging routed to log at debug level (warnings and errors
+// keep their level).
 func Open(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
-	db, err := badger.Open(p.Options(dir, log))
+	return open(p.StateOptions(dir, log))
+}
+
+// OpenLog opens (or creates) the database for raft's log in dir
+// (LogOptions: synced).
+func OpenLog(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
+	return open(p.LogOptions(dir, log))
+}
+
+// OpenSynced opens one database for both log and state (every write
+// synced), for a Node started without Config.LogDB.
+func OpenSynced(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
+	return open(p.base(dir, log).WithSyncWrites(true))
+}
+
+func open(o badger.Options) (*badger.DB, error) {
+	db, err := badger.Open(o)
 	if err != nil {
-		return nil, fmt.Errorf("replicate: open badger in %s: %w", dir, err)
+		return nil, fmt.Errorf("replicate: open badger in %s: %w", o.Dir, err)
 	}
 	return db, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/dgraph-io/badger/v4"
 	"net"
 	"time"
 
@@ -45,6 +46,12 @@ type Config struct {
 	// to the address this node dials it at instead: a relay or a port
 	// forward between hubs. Members not named are dialled as configured.
 	DialVia map[string]string
+
+	// LogDB, when set, holds raft's log and stable state instead of the
+	// state machine's database: a database opened with LogOptions (synced
+	// writes), so the state's database may run unsynced (StateOptions).
+	// Nil keeps log and state in one database, which must then be synced.
+	LogDB *badger.DB
 
 	// Stream, when set, carries raft's traffic (Bind, Advertise and TLS are
 	// then ignored); for a custom or test transport.

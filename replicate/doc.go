@@ -1,5 +1,6 @@
-// Package replicate runs Kasse's replicated log: hashicorp/raft with its log,
-// its stable state and the shop state all in one Badger database.
+// Package replicate runs Kasse's replicated log: hashicorp/raft with its log
+// and stable state in one Badger database (synced) and the shop state in
+// another (unsynced, brought forward from the log after a power cut).
 //
 // Every change of shop state is a command proposed to a Node (Propose); once
 // a quorum of hubs holds it, each hub's FSM hands it to the domain's Machine,
@@ -8,9 +9,12 @@
 //
 // What the package promises:
 //
-//   - Durability: Badger runs with SyncWrites. A log entry, raft's term and
-//     vote, and an applied command survive a power cut once the call that
-//     wrote them returns.
+//   - Durability: raft's log database runs with SyncWrites. A log entry and
+//     raft's term and vote survive a power cut once the call that wrote
+//     them returns, and a command is applied (and answered) only after
+//     that. The state's database (Config.LogDB set) is not synced: a power
+//     cut may take it back to an earlier applied index, never to a torn
+//     one, and Start brings it forward from the log or the newest snapshot.
 //   - Apply at most once per hub: after a restart the FSM skips every entry at
 //     or below Machine.Applied, so no command is applied twice.
 //   - Batching: the commands of one raft commit batch reach the Machine as
@@ -29,12 +33,18 @@
 //
 // # Design
 //
-// One database for log and state. Raft's log and the state it produces share
-// one Badger instance: one set of memtables and caches to size for a 1 GB
-// board, one fsync path, one directory to back up. The log is written by
-// key (no read-modify-write), truncated by key in bounded transactions, and
-// its bounds are cached, so it never scans the tombstones a truncation
-// leaves. The log encoding is a small versioned binary form of raft.Log.
+// Two databases, one fsync per batch. Raft's log (and a hub's few local
+// records that must survive a power cut) live in a synced Badger; the state
+// in an unsynced one. Sharing one database cost two fsyncs per batch on
+// Badger's single write goroutine (the log's, then the state's) and halved
+// throughput; the state needs none, because it is a function of the log
+// and carries its own applied index. The log is written by key (no
+// read-modify-write), truncated by key in bounded transactions, and its
+// bounds are cached, so it never scans the tombstones a truncation leaves.
+// The log encoding is a small versioned binary form of raft.Log. MoveKeys
+// moves a log out of a database that held both (older data directories).
+// A Node started without Config.LogDB keeps both in the one (then synced)
+// database.
 //
 // Restart without replay. The Machine stores its applied index in the same
 // transaction as the state it describes (as Vault's FSM does; hashicorp/raft

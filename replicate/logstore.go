@@ -22,8 +22,8 @@ var (
 	markerPrefix = []byte("raft/restoring/") // + a Machine's prefix
 )
 
-// LogStore keeps raft's log and stable state in a Badger database shared
-// with the state machine. It implements raft.LogStore and raft.StableStore
+// LogStore keeps raft's log and stable state in a synced Badger database,
+// its own or (in tests and older layouts) shared with the state machine. It implements raft.LogStore and raft.StableStore
 // (and says it is not a raft.MonotonicLogStore). Every write is synced
 // before it returns.
 type LogStore struct {

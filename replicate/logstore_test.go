@@ -13,7 +13,7 @@ import (
 
 func openDB(t testing.TB, dir string) *badger.DB {
 	t.Helper()
-	db, err := Open(dir, SmallBoard, nil)
+	db, err := OpenLog(dir, SmallBoard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,11 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 	n.fsm.onSnapshot = seconds(n.met.snapshot)
 	n.fsm.onRestore = seconds(n.met.restore)
 
-	store, err := NewLogStore(db)
+	logDB := cfg.LogDB
+	if logDB == nil {
+		logDB = db
+	}
+	store, err := NewLogStore(logDB)
 	if err != nil {
 		return nil, err
 	}

@@ -142,6 +142,11 @@ func RestorePrefix(db *badger.DB, prefix []byte, r io.Reader) error {
 	if err := db.Update(func(txn *badger.Txn) error { return txn.Set(marker, nil) }); err != nil {
 		return fmt.Errorf("replicate: restore %q: mark: %w", prefix, err)
 	}
+	// The state's database may run unsynced: the marker must be on disk
+	// before anything is dropped.
+	if err := db.Sync(); err != nil {
+		return fmt.Errorf("replicate: restore %q: mark: %w", prefix, err)
+	}
 	if err := db.DropPrefix(prefix); err != nil {
 		return fmt.Errorf("replicate: restore %q: drop old state: %w", prefix, err)
 	}
@@ -153,6 +158,9 @@ func RestorePrefix(db *badger.DB, prefix []byte, r io.Reader) error {
 		return fmt.Errorf("replicate: restore %q: %w", prefix, err)
 	}
 	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("replicate: restore %q: write: %w", prefix, err)
+	}
+	if err := db.Sync(); err != nil { // the state, before its marker goes
 		return fmt.Errorf("replicate: restore %q: write: %w", prefix, err)
 	}
 	if err := db.Update(func(txn *badger.Txn) error { return txn.Delete(marker) }); err != nil {

@@ -58,6 +58,10 @@ func newStack(t tb) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	logDB, err := replicate.OpenLog(filepath.Join(dir, "raft", "log"), replicate.Laptop, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	keys, err := ledger.OpenKeyring(filepath.Join(dir, "keys"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +72,7 @@ func newStack(t tb) *stack {
 	}
 	cfg := replicate.DefaultConfig()
 	cfg.ID, cfg.Dir, cfg.Bind, cfg.Bootstrap = "hub1", filepath.Join(dir, "raft"), "127.0.0.1:0", true
+	cfg.LogDB = logDB
 	reg := prometheus.NewRegistry()
 	node, err := replicate.Start(context.Background(), cfg, db, l, log, reg)
 	if err != nil {
@@ -107,6 +112,7 @@ func newStack(t tb) *stack {
 		term.Close()
 		_ = node.Shutdown()
 		_ = db.Close()
+		_ = logDB.Close()
 	})
 	return &stack{url: hs.URL, l: l, node: node, term: term, svc: svc, mobile: mobile, srv: srv}
 }

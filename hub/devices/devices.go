@@ -407,7 +407,10 @@ func (s *Service) report(ctx context.Context, a ledger.Action, ok bool, msg stri
 // replicated ledger (what a printer printed is this hub's own knowledge).
 type DoneStore struct{ DB *badger.DB }
 
-const pfxPrinted = "local/printed/"
+// LocalPrefix holds what a hub keeps for itself, outside the ledger.
+const LocalPrefix = "local/"
+
+const pfxPrinted = LocalPrefix + "printed/"
 
 // Done reports whether id was printed.
 func (d DoneStore) Done(id string) bool {

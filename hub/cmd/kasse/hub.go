@@ -82,18 +82,43 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	// 1. Storage: one Badger for the Raft log and the ledger, synced writes.
+	// 1. Storage: raft's log (and what this hub keeps for itself, like
+	// what its printers printed) in a synced Badger; the ledger's state in
+	// an unsynced one, brought forward from the log after a power cut.
+	rebuild, why, err := openState(cfg.Hub.Data)
+	if err != nil {
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
+	if rebuild {
+		log.Warn("rebuilding the ledger's state from raft's snapshot and log; the old state is in db.untrusted", "why", why)
+	}
 	db, err := replicate.Open(filepath.Join(cfg.Hub.Data, "db"), profileOf(cfg), log)
 	if err != nil {
 		return nil, fmt.Errorf("open storage: %w", err)
 	}
-	h.closers = append(h.closers, db.Close)
+	h.closers = append(h.closers, func() error {
+		if err := db.Close(); err != nil {
+			return err
+		}
+		return closedState(cfg.Hub.Data) // flushed: trusted at the next start
+	})
+	logDB, err := replicate.OpenLog(filepath.Join(cfg.Hub.Data, "raft", "log"), profileOf(cfg), log)
+	if err != nil {
+		return nil, fmt.Errorf("open raft log: %w", err)
+	}
+	h.closers = append(h.closers, logDB.Close)
+	// Data written before the log had a database of its own.
+	if n, err := replicate.MoveKeys(db, logDB, append(replicate.LogPrefixes, []byte(devices.LocalPrefix))...); err != nil {
+		return nil, fmt.Errorf("move raft log to its own database: %w", err)
+	} else if n > 0 {
+		log.Info("moved raft's log into its own database", "keys", n)
+	}
 	// Background work stops, and is waited for, before the storage closes:
 	// a device sweep reading a closed Badger would panic.
 	gcCtx, stopGC := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	h.closers = append(h.closers, func() error { stopGC(); bg.Wait(); return nil })
-	bg.Go(func() { replicate.RunGC(gcCtx, db, 10*time.Minute) })
+	bg.Go(func() { replicate.RunGC(gcCtx, logDB, 10*time.Minute) })
 
 	// 2. This hub's certificate of the shop CA: made on the first hub, got
 	// with a join token on the others (with the signing keys); then the
@@ -125,6 +150,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	rc.Stream = mux.Raft()
 	rc.DialVia = cfg.Raft.DialVia
+	rc.LogDB = logDB
 	node, err := replicate.Start(ctx, rc, db, l, log, reg)
 	if err != nil {
 		mux.Close()
@@ -179,7 +205,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	bg.Go(func() { h.resolveLoop(gcCtx, svc) })
 
 	// 7. The devices this hub owns; a missing one is reported, not fatal.
-	printers, err := h.printers(db)
+	printers, err := h.printers(logDB)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +225,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	}
 	l.OnApply(dev.Applied)
 	bg.Go(func() { dev.Run(gcCtx) }) // once every device is bound
-	bg.Go(func() { h.mailer(l, svc, dev, db).Run(gcCtx) })
+	bg.Go(func() { h.mailer(l, svc, dev, logDB).Run(gcCtx) })
 	if term != nil {
 		bg.Go(func() { h.watchTerminal(gcCtx, term, dev.Bus) })
 	}
@@ -593,6 +619,11 @@ func openReadOnly(cfg config.Config, log *slog.Logger) (*ledger.Ledger, func() e
 	dir := filepath.Join(cfg.Hub.Data, "db")
 	if _, err := os.Stat(dir); err != nil {
 		return nil, nil, fmt.Errorf("no hub data at %s: %w", dir, err)
+	}
+	if ok, why, err := stateTrusted(cfg.Hub.Data); err != nil {
+		return nil, nil, err
+	} else if !ok {
+		return nil, nil, fmt.Errorf("%s: %s; start the hub once so it rebuilds its state from raft's log", dir, why)
 	}
 	db, err := badger.Open(profileOf(cfg).Options(dir, log).WithReadOnly(true))
 	if err != nil {

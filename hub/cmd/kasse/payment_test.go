@@ -292,29 +292,35 @@ func TestNoCardDataAtRest(t *testing.T) {
 	if err != nil || files < 5 {
 		t.Fatalf("searched %d files: %v", files, err)
 	}
-	db, err := badger.Open(badger.DefaultOptions(filepath.Join(dataDir, "db")).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	values := 0
-	err = db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.AllVersions = true
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			values++
-			leaked("badger key "+string(it.Item().Key()), append(it.Item().KeyCopy(nil), v...))
+	// The ledger's state and raft's log, every version of every key.
+	for _, dir := range []string{filepath.Join(dataDir, "db"), filepath.Join(dataDir, "raft", "log")} {
+		db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil || values < 100 {
-		t.Fatalf("searched %d badger values: %v", values, err)
+		err = db.View(func(txn *badger.Txn) error {
+			opts := badger.DefaultIteratorOptions
+			opts.AllVersions = true
+			it := txn.NewIterator(opts)
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				values++
+				leaked("badger key "+string(it.Item().Key()), append(it.Item().KeyCopy(nil), v...))
+			}
+			return nil
+		})
+		db.Close()
+		if err != nil {
+			t.Fatalf("search %s: %v", dir, err)
+		}
+	}
+	if values < 100 {
+		t.Fatalf("searched only %d badger values", values)
 	}
 	logs := p.log()
 	leaked("the hub's log", []byte(logs))

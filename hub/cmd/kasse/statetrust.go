@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The ledger's state is written without fsync (replicate.StateOptions):
+// it is rebuilt from raft's synced log. A process crash loses nothing of it
+// (the kernel still holds the pages), but after a power cut Badger may come
+// back with the state's newest memtable complete and the one before it
+// partly missing — a gap no applied index shows. So a hub keeps two small
+// files next to its data:
+//
+//   - state.boot: the kernel's boot id while a hub has the state open;
+//   - state.clean: written once the state was closed (and flushed) on a
+//     normal stop, removed on the next start.
+//
+// At start, a state that was neither closed cleanly nor last opened in this
+// boot is not trusted: it is set aside and rebuilt from raft's newest
+// snapshot and log. A state no hub has opened unsynced (no state.boot: a
+// new hub, data from a release that synced its state, a restored backup)
+// is trusted.
+const (
+	stateBoot  = "state.boot"
+	stateClean = "state.clean"
+)
+
+// bootID names the running kernel's boot; "" where Linux does not say.
+var bootID = func() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// stateTrusted reports whether the state in data can be used as it is, and
+// if not, why.
+func stateTrusted(data string) (bool, string, error) {
+	if _, err := os.Stat(filepath.Join(data, stateClean)); err == nil {
+		return true, "", nil
+	}
+	rec, err := os.ReadFile(filepath.Join(data, stateBoot))
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, "", nil
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("read %s: %w", stateBoot, err)
+	}
+	if id := bootID(); id != "" && id == strings.TrimSpace(string(rec)) {
+		return true, "", nil // the process died; the machine did not
+	}
+	return false, "the hub did not stop cleanly and the machine has restarted since (a power cut?)", nil
+}
+
+// openState prepares the state directory of data for a hub to open: it
+// sets an untrusted state aside (returning true) and records this boot
+// before anything is written unsynced.
+func openState(data string) (rebuilt bool, why string, err error) {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return false, "", err
+	}
+	ok, why, err := stateTrusted(data)
+	if err != nil {
+		return false, "", err
+	}
+	if !ok {
+		old := filepath.Join(data, "db.untrusted")
+		if err := os.RemoveAll(old); err != nil {
+			return false, "", err
+		}
+		if err := os.Rename(filepath.Join(data, "db"), old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, "", fmt.Errorf("set the untrusted state aside: %w", err)
+		}
+	}
+	if err := os.Remove(filepath.Join(data, stateClean)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, "", err
+	}
+	if err := writeSynced(filepath.Join(data, stateBoot), bootID()+"\n"); err != nil {
+		return false, "", err
+	}
+	return !ok, why, nil
+}
+
+// closedState records that the state in data was closed cleanly.
+func closedState(data string) error {
+	return writeSynced(filepath.Join(data, stateClean), "closed cleanly\n")
+}
+
+// writeSynced replaces path with s, durably (file and directory synced).
+func writeSynced(path, s string) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(s)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync() // the rename, and a removed state.clean, are on disk
+}
