@@ -47,15 +47,14 @@ func (p Profile) Options(dir string, log *slog.Logger) badger.Options {
 //
 // Its writes are not synced: every command is durable in raft's log before
 // it is applied, and the state keeps its applied index in the same
-// transaction, so a power cut only moves the state back to an earlier
-// index, from which raft's log (or its newest snapshot, see Start) brings
-// it forward again. A process crash loses nothing (the page cache keeps
-// Badger's files). Values stay in the LSM tree (no value log): an unsynced
-// value log could lose a value whose pointer survived; the memtable's
-// write-ahead log is checksummed per transaction and recovers to a prefix.
+// transaction, so a killed process loses nothing (the kernel keeps Badger's
+// pages) and comes back at most behind, which raft's log (or its newest
+// snapshot, see Start) brings forward. A power cut may leave worse — a gap
+// where a memtable rotated out unsynced, a value-log pointer whose value was
+// lost — so the hub rebuilds the whole state from raft after one (see the
+// kasse command's statetrust.go).
 func (p Profile) StateOptions(dir string, log *slog.Logger) badger.Options {
-	o := p.base(dir, log).WithSyncWrites(false)
-	return o.WithValueThreshold(1 << 20) // Badger's largest
+	return p.base(dir, log).WithSyncWrites(false)
 }
 
 // LogOptions are for raft's log and stable state, and for the few records a
@@ -100,9 +99,9 @@ func (p Profile) base(dir string, log *slog.Logger) badger.Options {
 		// Bound table indexes and bloom filters instead of keeping all of
 		// them (they grow with the journal) on the heap.
 		WithIndexCacheSize(8 << 20).
-		// In raft's log, entries of 1 KB and more (big commands) go to the
-		// value log, which keeps the LSM tree and its indexes small;
-		// value-log GC (RunGC) reclaims what truncation leaves behind.
+		// Values of 1 KB and more (big commands, receipts) go to the value
+		// log, which keeps the LSM tree and its indexes small; value-log GC
+		// (RunGC) reclaims what truncated Raft logs leave behind.
 		WithValueThreshold(1 << 10).
 		WithValueLogFileSize(64 << 20)
 }

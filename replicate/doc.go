@@ -12,9 +12,10 @@
 //   - Durability: raft's log database runs with SyncWrites. A log entry and
 //     raft's term and vote survive a power cut once the call that wrote
 //     them returns, and a command is applied (and answered) only after
-//     that. The state's database (Config.LogDB set) is not synced: a power
-//     cut may take it back to an earlier applied index, never to a torn
-//     one, and Start brings it forward from the log or the newest snapshot.
+//     that. The state's database (Config.LogDB set) is not synced: after a
+//     killed process it is behind at most, and Start brings it forward from
+//     the log or the newest snapshot; after a power cut it may hold a gap,
+//     so the caller must throw it away and let Start rebuild it.
 //   - Apply at most once per hub: after a restart the FSM skips every entry at
 //     or below Machine.Applied, so no command is applied twice.
 //   - Batching: the commands of one raft commit batch reach the Machine as

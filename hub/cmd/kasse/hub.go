@@ -119,6 +119,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	var bg sync.WaitGroup
 	h.closers = append(h.closers, func() error { stopGC(); bg.Wait(); return nil })
 	bg.Go(func() { replicate.RunGC(gcCtx, logDB, 10*time.Minute) })
+	bg.Go(func() { replicate.RunGC(gcCtx, db, 10*time.Minute) })
 
 	// 2. This hub's certificate of the shop CA: made on the first hub, got
 	// with a join token on the others (with the signing keys); then the
