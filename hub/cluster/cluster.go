@@ -46,7 +46,7 @@ type Cluster struct {
 	Fwd    *replicate.Forwarder
 	Ident  *pki.Identity
 	PKIDir string // holds the shop CA (every hub has it)
-	Keys   interface{ PEMs() map[int][]byte }
+	Keys   Keyring
 	Client *http.Client // the peer API client
 	Self   ledger.Hub   // this hub's id and addresses
 	// Scale is raft.timeout_scale: the promoter's pace follows it.
