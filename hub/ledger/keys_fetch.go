@@ -89,7 +89,11 @@ func (k *Keyring) PEM(v int) ([]byte, bool) {
 	if pk == nil {
 		return nil, false
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pk)}), true
+	return pemOf(pk), true
+}
+
+func pemOf(pk *rsa.PrivateKey) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pk)})
 }
 
 // Holds reports whether the keyring holds the private half of want.
