@@ -42,7 +42,7 @@ type Keyring interface {
 	Public(v int) (*ledger.PublicKey, error)
 	Generate(v int) (*ledger.PublicKey, error)
 	Put(v int, pem []byte, want *ledger.PublicKey) error
-	Ensure(v int, want func() (*ledger.PublicKey, error)) error
+	FetchOnce(want ledger.PublicKey) error
 }
 
 // keyMsg carries one private signing key between hubs.
@@ -170,10 +170,18 @@ func (c *Cluster) WatchKeys(ctx context.Context) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	held := 0
+	var warned time.Time
 	for {
 		if v := c.Ledger.KeyVersion(); v > 0 && v != held {
-			if err := c.Keys.Ensure(v, func() (*ledger.PublicKey, error) { return publicKey(c.Ledger, v) }); err == nil {
+			pub, err := publicKey(c.Ledger, v)
+			if err == nil {
+				err = c.Keys.FetchOnce(*pub)
+			}
+			if err == nil {
 				held = v
+			} else if time.Since(warned) > 30*time.Second {
+				warned = time.Now()
+				c.Log.Warn("this hub lacks the signing key version in use: asking the shop's hubs for it", "version", v, "err", err)
 			}
 		}
 		select {

@@ -173,6 +173,26 @@ func (k *Keyring) Ensure(v int, want func() (*PublicKey, error)) error {
 	return s.fetch(k, *pub)
 }
 
+// FetchOnce asks the shop's hubs once for the private half of want, unless
+// this hub holds it: for fetching ahead of need, without waiting.
+func (k *Keyring) FetchOnce(want PublicKey) error {
+	if k.Holds(want) {
+		return nil
+	}
+	k.mu.RLock()
+	s := k.src
+	k.mu.RUnlock()
+	if s == nil {
+		return fmt.Errorf("keyring: this hub does not hold signing key version %d and has no other hub to get it from", want.Version)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k.Holds(want) {
+		return nil
+	}
+	return s.src.FetchKey(s.ctx, want.Version, func(p []byte) error { return k.Put(want.Version, p, &want) })
+}
+
 func (s *keySource) fetch(k *Keyring, want PublicKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -253,3 +253,30 @@ func BenchmarkKeyringPut(b *testing.B) {
 		}
 	}
 }
+
+// Fetching ahead of need asks once and never waits.
+func TestFetchOnce(t *testing.T) {
+	k := testKey(t)
+	pub, err := publicOf(3, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := OpenKeyring(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.FetchOnce(*pub); err == nil || !strings.Contains(err.Error(), "no other hub") {
+		t.Fatalf("without a source: %v", err)
+	}
+	src := &hubs{answers: [][]byte{nil, pemOf(k)}}
+	keys.FetchFrom(context.Background(), src, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := keys.FetchOnce(*pub); err == nil || src.asked != 1 {
+		t.Fatalf("no hub answered: %v after %d asks", err, src.asked)
+	}
+	if err := keys.FetchOnce(*pub); err != nil || !keys.Holds(*pub) {
+		t.Fatalf("second ask: %v", err)
+	}
+	if err := keys.FetchOnce(*pub); err != nil || src.asked != 2 {
+		t.Fatalf("a held key was asked for again: %v, %d asks", err, src.asked)
+	}
+}
