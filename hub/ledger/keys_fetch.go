@@ -136,6 +136,11 @@ func (k *Keyring) Put(v int, p []byte, want *PublicKey) error {
 		}
 		return nil
 	}
+	if want == nil && k.checked[v] {
+		// The ledger installed the key held: its apply may be on its way
+		// to the disk while the caller read the state before it.
+		return fmt.Errorf("keyring: key version %d is installed with another key", v)
+	}
 	if err := k.write(v, pk); err != nil {
 		return err
 	}
