@@ -11,6 +11,9 @@
 //   - a new hub enters as a non-voter and is promoted only once it has
 //     caught up, so a slow newcomer never costs the shop its quorum;
 //   - every peer call but joining needs a certificate of the shop CA;
+//   - a signing key version made later is held by a majority of the voters
+//     before it is installed, and a hub that lacks it fetches it from the
+//     others; only member hubs exchange keys (keys.go);
 //   - status names every member, its role, the leader, each one's applied
 //     index and lag, and warns about a voter count that gains nothing.
 package cluster
@@ -46,7 +49,7 @@ type Cluster struct {
 	Fwd    *replicate.Forwarder
 	Ident  *pki.Identity
 	PKIDir string // holds the shop CA (every hub has it)
-	Keys   interface{ PEMs() map[int][]byte }
+	Keys   Keyring
 	Client *http.Client // the peer API client
 	Self   ledger.Hub   // this hub's id and addresses
 	// Scale is raft.timeout_scale: the promoter's pace follows it.

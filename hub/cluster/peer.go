@@ -43,6 +43,7 @@ func (c *Cluster) Handler() http.Handler {
 	mux.Handle("GET /peer/v1/self", hub(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, c.self()) }))
 	mux.Handle("GET /peer/v1/status", hub(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, c.Status(r.Context())) }))
 	mux.Handle("POST /peer/v1/tokens", hub(c.handleToken))
+	c.keyRoutes(mux, hub)
 	mux.Handle("POST /peer/v1/members", hub(func(w http.ResponseWriter, r *http.Request) {
 		var m memberReq
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil || m.ID == "" || m.Raft == "" {

@@ -20,7 +20,9 @@
 //     movement (float, cash in and out, the count's difference) are signed
 //     per register as the Norwegian cash register regulation asks (RSA-SHA1 over
 //     "previous;date;time;nr;amountIn;amountEx", first previous "0"), with
-//     the key version recorded. Verify checks all of it.
+//     the key version recorded. Verify checks all of it. Apply signs only
+//     with the private half of the ledger's public key of that version; a
+//     hub that lacks it waits for it from a KeySource (keys_fetch.go).
 //   - Reports from counters. Every journal entry is tallied, inside Apply,
 //     into its register's counters since the last Z report and its grand
 //     totals (tally.go), so an X or Z report reads one record however long

@@ -132,6 +132,9 @@ func (a *applyCtx) sign(reg *Register, in, ex money.Øre) (*Signature, error) {
 	if a.l.signer == nil {
 		return nil, errors.New("no signing key on this hub")
 	}
+	if err := a.haveKey(ver); err != nil {
+		return nil, err
+	}
 	local := a.env.Time.In(Oslo)
 	reg.Nr++
 	prev := reg.LastSig

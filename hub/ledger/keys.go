@@ -5,9 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +30,10 @@ type Keyring struct {
 	dir  string
 	mu   sync.RWMutex
 	keys map[int]*rsa.PrivateKey
+	// checked holds the versions found equal to the ledger's public key
+	// (keys_fetch.go); src fetches the ones this hub lacks.
+	checked map[int]bool
+	src     *keySource
 }
 
 // OpenKeyring loads every key in dir (creating dir if needed).
@@ -40,6 +42,11 @@ func OpenKeyring(dir string) (*Keyring, error) {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	k := &Keyring{dir: dir, keys: map[int]*rsa.PrivateKey{}}
+	if tmps, _ := filepath.Glob(filepath.Join(dir, ".sign-*.tmp")); len(tmps) > 0 {
+		for _, f := range tmps {
+			os.Remove(f) // a write cut short by a power loss; the key comes again
+		}
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "sign-v*.pem"))
 	if err != nil {
 		return nil, err
@@ -94,13 +101,47 @@ func (k *Keyring) Add(v int, pk *rsa.PrivateKey) (*PublicKey, error) {
 	if _, ok := k.keys[v]; ok {
 		return nil, fmt.Errorf("keyring: version %d exists", v)
 	}
-	path := filepath.Join(k.dir, fmt.Sprintf("sign-v%d.pem", v))
-	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pk)})
-	if err := os.WriteFile(path, b, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("keyring: %w", err)
+	if err := k.write(v, pk); err != nil {
+		return nil, err
 	}
 	k.keys[v] = pk
 	return publicOf(v, pk)
+}
+
+// write puts key version v on disk whole or not at all: a temporary file
+// (0600), synced, renamed over "sign-v<N>.pem", and the directory synced,
+// so a hub that loses power never finds half a key.
+func (k *Keyring) write(v int, pk *rsa.PrivateKey) error {
+	path := filepath.Join(k.dir, fmt.Sprintf("sign-v%d.pem", v))
+	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pk)})
+	f, err := os.CreateTemp(k.dir, ".sign-*.tmp")
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	tmp := f.Name()
+	if err = f.Chmod(0o600); err == nil {
+		if _, err = f.Write(b); err == nil {
+			err = f.Sync()
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("keyring: write key version %d: %w", v, err)
+	}
+	if d, err := os.Open(k.dir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("keyring: sync %s: %w", k.dir, err)
+		}
+	}
+	return nil
 }
 
 // Public returns the public half of version v.

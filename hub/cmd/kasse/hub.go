@@ -136,6 +136,12 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
+	// A signing key version this hub lacks comes from the shop's other
+	// hubs, even while Raft replays (ledger/keys_fetch.go, cluster/keys.go).
+	keysCtx, stopKeys := context.WithCancel(ctx)
+	h.closers = append(h.closers, func() error { stopKeys(); return nil })
+	keys.FetchFrom(keysCtx, &cluster.Fetcher{Ledger: l, Client: replicate.DialVia(replicate.PeerClient(ident.ClientTLS()), cfg.Raft.DialVia),
+		Self: cfg.Hub.ID, Scale: cfg.Raft.TimeoutScale, Log: log}, log)
 	h.ledger = l
 	registerLedgerMetrics(reg, l)
 
@@ -158,7 +164,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	h.node = node
-	h.closers = append(h.closers, node.Shutdown)
+	// Closed last first: an Apply waiting for a key stops waiting, then Raft stops.
+	h.closers = append(h.closers, node.Shutdown, func() error { stopKeys(); return nil })
 	// Writes on a follower go to the leader; no leader: wait a little.
 	fwd := &replicate.Forwarder{Node: node, Codec: ledger.ResultCodec{}, Client: replicate.DialVia(replicate.PeerClient(ident.ClientTLS()), cfg.Raft.DialVia),
 		WaitLeader: time.Duration(float64(2*time.Second) * cfg.Raft.TimeoutScale), Log: log}
@@ -198,9 +205,10 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 			return nil, err
 		}
 	}
-	if err := h.setUp(ctx, svc, keys); err != nil {
+	if err := h.setUp(ctx, svc); err != nil {
 		return nil, err
 	}
+	bg.Go(func() { cl.WatchKeys(gcCtx) })
 	bg.Go(func() { h.recordSelf(gcCtx, svc, self) })
 	bg.Go(func() { cl.Promote(gcCtx) })
 	bg.Go(func() { h.resolveLoop(gcCtx, svc) })
@@ -523,7 +531,7 @@ func (h *hub) terminal(ctx context.Context) (*terminal.Client, error) {
 
 // setUp waits for a leader and, on the leader, makes sure the shop, its
 // signing key, the configured registers and (first start) the demo exist.
-func (h *hub) setUp(ctx context.Context, svc *till.Service, keys *ledger.Keyring) error {
+func (h *hub) setUp(ctx context.Context, svc *till.Service) error {
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for !h.node.IsLeader() {
@@ -544,7 +552,7 @@ func (h *hub) setUp(ctx context.Context, svc *till.Service, keys *ledger.Keyring
 	for _, r := range h.cfg.Registers {
 		regs = append(regs, ledger.Register{ID: r.ID, Name: r.Name})
 	}
-	if err := svc.SetUp(wctx, ledger.Shop{Name: sh.Name, Address: sh.Address, OrgNr: sh.OrgNr, VAT: sh.VAT}, regs, keys); err != nil {
+	if err := svc.SetUp(wctx, ledger.Shop{Name: sh.Name, Address: sh.Address, OrgNr: sh.OrgNr, VAT: sh.VAT}, regs, h.cluster.KeyMaker(wctx)); err != nil {
 		return err
 	}
 	if h.cfg.Demo {

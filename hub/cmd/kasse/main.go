@@ -5,6 +5,7 @@
 //	kasse backup [-config FILE] F  a consistent backup of a hub's ledger and journal
 //	kasse restore [-config FILE] F a backup into a fresh data directory
 //	kasse token|join|status|remove  grow, inspect and shrink the shop's cluster of hubs
+//	kasse rotate-key              a new signing key version for the whole shop
 //	kasse version                 print the build
 package main
 
@@ -55,6 +56,8 @@ func main() {
 		err = statusCmd(args)
 	case "remove":
 		err = removeCmd(args)
+	case "rotate-key":
+		err = rotateKeyCmd(args)
 	case "version":
 		fmt.Println(buildInfo())
 	case "help", "-h", "--help":
@@ -85,6 +88,8 @@ commands:
   join     join a shop with a token, then run as its hub: kasse join [-config FILE] TOKEN
   status   the shop's hubs, roles, leader, applied index and lag: kasse status [-json] [-config FILE]
   remove   take a hub (alive or dead) out of the shop: kasse remove [-config FILE] HUB-ID
+  rotate-key  a new signing key version, handed to every hub of the shop, then used
+           for every register's next signature: kasse rotate-key [-config FILE]
   version  print the build
 `)
 }
