@@ -113,6 +113,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	} else if n > 0 {
 		log.Info("moved raft's log into its own database", "keys", n)
 	}
+	if err := recordBoot(cfg.Hub.Data); err != nil { // before the first unsynced write
+		return nil, fmt.Errorf("open storage: %w", err)
+	}
 	// Background work stops, and is waited for, before the storage closes:
 	// a device sweep reading a closed Badger would panic.
 	gcCtx, stopGC := context.WithCancel(context.Background())

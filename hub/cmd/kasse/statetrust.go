@@ -59,8 +59,8 @@ func stateTrusted(data string) (bool, string, error) {
 }
 
 // openState prepares the state directory of data for a hub to open: it
-// sets an untrusted state aside (returning true) and records this boot
-// before anything is written unsynced.
+// sets an untrusted state aside (returning true). Before the hub writes
+// anything unsynced it must call recordBoot.
 func openState(data string) (rebuilt bool, why string, err error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return false, "", err
@@ -78,13 +78,18 @@ func openState(data string) (rebuilt bool, why string, err error) {
 			return false, "", fmt.Errorf("set the untrusted state aside: %w", err)
 		}
 	}
-	if err := os.Remove(filepath.Join(data, stateClean)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, "", err
-	}
-	if err := writeSynced(filepath.Join(data, stateBoot), bootID()+"\n"); err != nil {
-		return false, "", err
-	}
 	return !ok, why, nil
+}
+
+// recordBoot marks the state in data as open in this boot, durably: from
+// here on a power cut makes it untrusted. It comes after moving an older
+// layout's log out of the state's database, so a cut during that move
+// finds the state still trusted and the move is simply done again.
+func recordBoot(data string) error {
+	if err := os.Remove(filepath.Join(data, stateClean)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return writeSynced(filepath.Join(data, stateBoot), bootID()+"\n")
 }
 
 // closedState records that the state in data was closed cleanly.
