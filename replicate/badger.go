@@ -120,12 +120,6 @@ func OpenLog(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
 	return open(p.LogOptions(dir, log))
 }
 
-// OpenSynced opens one database for both log and state (every write
-// synced), for a Node started without Config.LogDB.
-func OpenSynced(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
-	return open(p.base(dir, log).WithSyncWrites(true))
-}
-
 func open(o badger.Options) (*badger.DB, error) {
 	db, err := badger.Open(o)
 	if err != nil {
