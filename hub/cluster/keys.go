@@ -173,7 +173,7 @@ func (c *Cluster) WatchKeys(ctx context.Context) {
 	var warned time.Time
 	for {
 		if v := c.Ledger.KeyVersion(); v > 0 && v != held {
-			pub, err := publicKey(c.Ledger, v)
+			pub, err := c.Ledger.PublicKey(v)
 			if err == nil {
 				err = c.Keys.FetchOnce(*pub)
 			}
@@ -190,20 +190,6 @@ func (c *Cluster) WatchKeys(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// publicKey is the ledger's public half of key version v.
-func publicKey(l *ledger.Ledger, v int) (*ledger.PublicKey, error) {
-	ks, err := l.PublicKeys()
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range ks {
-		if k.Version == v {
-			return &k, nil
-		}
-	}
-	return nil, fmt.Errorf("cluster: the ledger has no public key version %d: %w", v, ledger.ErrNotFound)
 }
 
 func (c *Cluster) keyRoutes(mux *http.ServeMux, hub func(http.HandlerFunc) http.Handler) {
@@ -254,7 +240,7 @@ func (c *Cluster) keyRoutes(mux *http.ServeMux, hub func(http.HandlerFunc) http.
 			writeErr(w, http.StatusBadRequest, "bad_request", "send {\"version\",\"pem\"} for the version in the path")
 			return
 		}
-		want, err := publicKey(c.Ledger, v)
+		want, err := c.Ledger.PublicKey(v)
 		if errors.Is(err, ledger.ErrNotFound) {
 			want = nil // handed out ahead of its key.install
 		} else if err != nil {

@@ -168,7 +168,7 @@ func applyKeyInstall(a *applyCtx, env *Envelope) (any, error) {
 	if _, err := a.journal("key.install", EvOther, "", map[string]int{"version": k.Version}); err != nil {
 		return nil, err
 	}
-	if err := a.put(pfxPublicKey+fmt.Sprintf("%08d", k.Version), k); err != nil {
+	if err := a.put(publicKeyKey(k.Version), k); err != nil {
 		return nil, err
 	}
 	return k, a.put(keyKeyVer, k.Version)

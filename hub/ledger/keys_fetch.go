@@ -239,6 +239,6 @@ func (a *applyCtx) haveKey(v int) error {
 		return nil
 	}
 	return e.Ensure(v, func() (*PublicKey, error) {
-		return load[PublicKey](a, pfxPublicKey+fmt.Sprintf("%08d", v))
+		return load[PublicKey](a, publicKeyKey(v))
 	})
 }

@@ -41,6 +41,9 @@ const (
 	pfxPublicKey = "s/key/"
 )
 
+// publicKeyKey is where the public half of key version v is stored.
+func publicKeyKey(v int) string { return pfxPublicKey + fmt.Sprintf("%08d", v) }
+
 // idemTTL is how long an idempotency key is remembered at least. A register
 // retries within seconds or, after a hub failure, minutes; two days is
 // generous. Records are pruned by Apply itself, by command time, never by

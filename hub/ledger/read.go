@@ -274,6 +274,16 @@ func (l *Ledger) Registers() ([]Register, error) {
 	return out, err
 }
 
+// PublicKey returns the public half of the shop's signing key version v
+// (ErrNotFound if the ledger has none).
+func (l *Ledger) PublicKey(v int) (*PublicKey, error) {
+	var k PublicKey
+	if err := l.get(publicKeyKey(v), &k); err != nil {
+		return nil, fmt.Errorf("public key version %d: %w", v, err)
+	}
+	return &k, nil
+}
+
 // PublicKeys lists the public halves of the shop's signing keys.
 func (l *Ledger) PublicKeys() ([]PublicKey, error) {
 	var out []PublicKey
