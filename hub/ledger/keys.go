@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/kasse/kasse/hub/internal/durable"
 )
 
 // PublicKey is the public half of a signing key, kept in the ledger so any
@@ -42,7 +44,7 @@ func OpenKeyring(dir string) (*Keyring, error) {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	k := &Keyring{dir: dir, keys: map[int]*rsa.PrivateKey{}}
-	if tmps, _ := filepath.Glob(filepath.Join(dir, ".sign-*.tmp")); len(tmps) > 0 {
+	if tmps, _ := filepath.Glob(filepath.Join(dir, ".sign-v*.tmp")); len(tmps) > 0 {
 		for _, f := range tmps {
 			os.Remove(f) // a write cut short by a power loss; the key comes again
 		}
@@ -108,38 +110,11 @@ func (k *Keyring) Add(v int, pk *rsa.PrivateKey) (*PublicKey, error) {
 	return publicOf(v, pk)
 }
 
-// write puts key version v on disk whole or not at all: a temporary file
-// (0600), synced, renamed over "sign-v<N>.pem", and the directory synced,
-// so a hub that loses power never finds half a key.
+// write puts key version v on disk whole or not at all (0600), so a hub
+// that loses power never finds half a key.
 func (k *Keyring) write(v int, pk *rsa.PrivateKey) error {
-	path := filepath.Join(k.dir, fmt.Sprintf("sign-v%d.pem", v))
-	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pk)})
-	f, err := os.CreateTemp(k.dir, ".sign-*.tmp")
-	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	tmp := f.Name()
-	if err = f.Chmod(0o600); err == nil {
-		if _, err = f.Write(b); err == nil {
-			err = f.Sync()
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("keyring: write key version %d: %w", v, err)
-	}
-	if d, err := os.Open(k.dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("keyring: sync %s: %w", k.dir, err)
-		}
+	if err := durable.WriteFile(filepath.Join(k.dir, fmt.Sprintf("sign-v%d.pem", v)), pemOf(pk), 0o600); err != nil {
+		return fmt.Errorf("keyring: key version %d: %w", v, err)
 	}
 	return nil
 }

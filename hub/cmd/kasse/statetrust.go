@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kasse/kasse/hub/internal/durable"
 )
 
 // The ledger's state is written without fsync (replicate.StateOptions):
@@ -89,38 +91,10 @@ func recordBoot(data string) error {
 	if err := os.Remove(filepath.Join(data, stateClean)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return writeSynced(filepath.Join(data, stateBoot), bootID()+"\n")
+	return durable.WriteFile(filepath.Join(data, stateBoot), []byte(bootID()+"\n"), 0o600)
 }
 
 // closedState records that the state in data was closed cleanly.
 func closedState(data string) error {
-	return writeSynced(filepath.Join(data, stateClean), "closed cleanly\n")
-}
-
-// writeSynced replaces path with s, durably (file and directory synced).
-func writeSynced(path, s string) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(s)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync() // the rename, and a removed state.clean, are on disk
+	return durable.WriteFile(filepath.Join(data, stateClean), []byte("closed cleanly\n"), 0o600)
 }
