@@ -45,6 +45,11 @@ type Keyring interface {
 	FetchOnce(want ledger.PublicKey) error
 }
 
+// keyTimeout bounds one key exchange with a hub: 5 s × raft.timeout_scale.
+func keyTimeout(scale float64) time.Duration {
+	return time.Duration(float64(5*time.Second) * max(scale, 1))
+}
+
 // keyMsg carries one private signing key between hubs.
 type keyMsg struct {
 	Version int    `json:"version"`
@@ -106,7 +111,6 @@ func (c *Cluster) Distribute(ctx context.Context, v int) error {
 	if !ok {
 		return fmt.Errorf("cluster: this hub holds no signing key version %d", v)
 	}
-	scale := max(c.Scale, 1)
 	for {
 		ms, err := c.Node.Members()
 		if err != nil {
@@ -131,7 +135,7 @@ func (c *Cluster) Distribute(ctx context.Context, v int) error {
 				continue
 			}
 			wg.Go(func() {
-				cctx, cancel := context.WithTimeout(ctx, time.Duration(float64(5*time.Second)*scale))
+				cctx, cancel := context.WithTimeout(ctx, keyTimeout(c.Scale))
 				defer cancel()
 				err := call(cctx, c.Client, http.MethodPut, "https://"+m.Addr+"/peer/v1/keys/"+strconv.Itoa(v), keyMsg{Version: v, PEM: string(p)}, nil)
 				mu.Lock()
@@ -279,7 +283,7 @@ func (f *Fetcher) FetchKey(ctx context.Context, v int, take func([]byte) error) 
 		if h.ID == f.Self || h.Raft == "" {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, time.Duration(float64(5*time.Second)*max(f.Scale, 1)))
+		cctx, cancel := context.WithTimeout(ctx, keyTimeout(f.Scale))
 		var m keyMsg
 		err := call(cctx, f.Client, http.MethodGet, "https://"+h.Raft+"/peer/v1/keys/"+strconv.Itoa(v), nil, &m)
 		cancel()

@@ -173,9 +173,13 @@ func (k *Keyring) Ensure(v int, want func() (*PublicKey, error)) error {
 		return nil
 	}
 	if s == nil {
-		return fmt.Errorf("keyring: this hub does not hold signing key version %d and has no other hub to get it from", v)
+		return errNoSource(v)
 	}
 	return s.fetch(k, *pub)
+}
+
+func errNoSource(v int) error {
+	return fmt.Errorf("keyring: this hub does not hold signing key version %d and has no other hub to get it from", v)
 }
 
 // FetchOnce asks the shop's hubs once for the private half of want, unless
@@ -188,13 +192,18 @@ func (k *Keyring) FetchOnce(want PublicKey) error {
 	s := k.src
 	k.mu.RUnlock()
 	if s == nil {
-		return fmt.Errorf("keyring: this hub does not hold signing key version %d and has no other hub to get it from", want.Version)
+		return errNoSource(want.Version)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if k.Holds(want) {
 		return nil
 	}
+	return s.ask(k, want)
+}
+
+// ask asks the shop's hubs once for want and keeps the first that matches.
+func (s *keySource) ask(k *Keyring, want PublicKey) error {
 	return s.src.FetchKey(s.ctx, want.Version, func(p []byte) error { return k.Put(want.Version, p, &want) })
 }
 
@@ -207,7 +216,7 @@ func (s *keySource) fetch(k *Keyring, want PublicKey) error {
 	pause := 100 * time.Millisecond
 	var warned time.Time
 	for attempt := 1; ; attempt++ {
-		err := s.src.FetchKey(s.ctx, want.Version, func(p []byte) error { return k.Put(want.Version, p, &want) })
+		err := s.ask(k, want)
 		if err == nil {
 			s.log.Info("this hub now holds signing key version it lacked", "version", want.Version, "attempts", attempt)
 			return nil
