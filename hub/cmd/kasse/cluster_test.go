@@ -85,6 +85,20 @@ func waitStatus(t *testing.T, h *clusterProc, what string, ok func(cluster.Statu
 	return st
 }
 
+// joinHubs starts hub2 and hub3, each joining hub1 (running) with a
+// one-time token and the same extra config, and returns the shop's three
+// hubs, hub1 first.
+func joinHubs(t *testing.T, hub1 *clusterProc, extra ...string) []*clusterProc {
+	t.Helper()
+	hubs := []*clusterProc{hub1}
+	for _, id := range []string{"hub2", "hub3"} {
+		h := newHub(t, id, false, hub1.token(t), extra...)
+		h.start()
+		hubs = append(hubs, h)
+	}
+	return hubs
+}
+
 func voters(st cluster.Status) (ids []string) {
 	for _, m := range st.Members {
 		if m.Role == "voter" && m.Reachable {
@@ -106,12 +120,7 @@ func TestThreeHubs(t *testing.T) {
 
 	// Two more hubs join with one-time tokens; each enters as a non-voter
 	// and is promoted once caught up.
-	hubs := []*clusterProc{hub1}
-	for _, id := range []string{"hub2", "hub3"} {
-		h := newHub(t, id, false, hub1.token(t))
-		h.start()
-		hubs = append(hubs, h)
-	}
+	hubs := joinHubs(t, hub1)
 	st := waitStatus(t, hub1, "three voters", func(st cluster.Status) bool { return len(voters(st)) == 3 })
 	if st.Leader != "hub1" || !st.Healthy || len(st.Warnings) != 0 {
 		t.Fatalf("status after growing:\n%s", st.Text())

@@ -30,12 +30,7 @@ func TestReceiptsOnceAcrossLeaderChanges(t *testing.T) {
 
 	hub1 := newHub(t, "hub1", true, "", devices)
 	hub1.start()
-	hubs := []*clusterProc{hub1}
-	for _, id := range []string{"hub2", "hub3"} {
-		h := newHub(t, id, false, hub1.token(t), devices)
-		h.start()
-		hubs = append(hubs, h)
-	}
+	hubs := joinHubs(t, hub1, devices)
 	waitStatus(t, hub1, "three voters", func(st cluster.Status) bool { return len(voters(st)) == 3 })
 	hub2, hub3 := hubs[1], hubs[2]
 

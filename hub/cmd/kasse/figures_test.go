@@ -33,13 +33,9 @@ func TestClusterFigures(t *testing.T) {
 	// Snapshots checked every 5 s, so the hub that misses 100 000
 	// commands comes back through a snapshot, as after a day off.
 	snap := "  snapshot_interval: 5s\n"
-	hubs := []*clusterProc{newHub(t, "hub1", true, "", snap)}
-	hubs[0].start()
-	for _, id := range []string{"hub2", "hub3"} {
-		h := newHub(t, id, false, hubs[0].token(t), snap)
-		h.start()
-		hubs = append(hubs, h)
-	}
+	hub1 := newHub(t, "hub1", true, "", snap)
+	hub1.start()
+	hubs := joinHubs(t, hub1, snap)
 	waitStatus(t, hubs[0], "three voters", func(st cluster.Status) bool { return len(voters(st)) == 3 })
 	urls := func(hs ...*clusterProc) string {
 		var u []string

@@ -73,12 +73,7 @@ func TestKeyRotationReachesEveryHub(t *testing.T) {
 	}
 	hub1 := newHub(t, "hub1", true, "")
 	hub1.start()
-	hubs := []*clusterProc{hub1}
-	for _, id := range []string{"hub2", "hub3"} {
-		h := newHub(t, id, false, hub1.token(t))
-		h.start()
-		hubs = append(hubs, h)
-	}
+	hubs := joinHubs(t, hub1)
 	allCaughtUp(t, hub1)
 	byID := map[string]*clusterProc{}
 	for _, h := range hubs {

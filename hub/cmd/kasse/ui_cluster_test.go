@@ -34,12 +34,7 @@ func TestRegisterSurvivesHubFailure(t *testing.T) {
 	out := startCapturing(hub1.proc)
 	code := out.pairingCode(t, hub1.proc)
 	waitReady(t, hub1.proc)
-	hubs := []*clusterProc{hub1}
-	for _, id := range []string{"hub2", "hub3"} {
-		h := newHub(t, id, false, hub1.token(t))
-		h.start()
-		hubs = append(hubs, h)
-	}
+	hubs := joinHubs(t, hub1)
 	waitStatus(t, hub1, "three voters", func(st cluster.Status) bool { return len(voters(st)) == 3 })
 	defer func() {
 		for _, h := range hubs[1:] {
