@@ -35,13 +35,6 @@ func (p Profile) String() string {
 	return fmt.Sprintf("Profile(%d)", int(p))
 }
 
-// Options returns the Badger options for the state's database in dir
-// (StateOptions). It is exported so a tool (a backup, a repair) opens the
-// data exactly as the hub does.
-func (p Profile) Options(dir string, log *slog.Logger) badger.Options {
-	return p.StateOptions(dir, log)
-}
-
 // StateOptions are for the state machine's database when raft's log lives
 // in a database of its own (Config.LogDB, opened with LogOptions).
 //
@@ -53,6 +46,9 @@ func (p Profile) Options(dir string, log *slog.Logger) badger.Options {
 // where a memtable rotated out unsynced, a value-log pointer whose value was
 // lost — so the hub rebuilds the whole state from raft after one (see the
 // kasse command's statetrust.go).
+//
+// Tools (a backup, a restore, verify) open the state with them too, so
+// they read the data exactly as the hub does.
 func (p Profile) StateOptions(dir string, log *slog.Logger) badger.Options {
 	return p.base(dir, log).WithSyncWrites(false)
 }

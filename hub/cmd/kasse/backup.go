@@ -182,7 +182,7 @@ func restore(cfg config.Config, log *slog.Logger, file string) (ledger.VerifySta
 	if err := os.MkdirAll(cfg.Hub.Data, 0o700); err != nil {
 		return st, err
 	}
-	db, err := badger.Open(profileOf(cfg).Options(dir, log))
+	db, err := badger.Open(profileOf(cfg).StateOptions(dir, log))
 	if err != nil {
 		return st, fmt.Errorf("open %s: %w", dir, err)
 	}
