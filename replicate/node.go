@@ -24,7 +24,7 @@ type Node struct {
 	id    string
 	raft  *raft.Raft
 	fsm   *FSM
-	trans *raft.NetworkTransport
+	trans *waiting
 	log   *slog.Logger
 	met   *metrics
 	reg   prometheus.Registerer
@@ -101,7 +101,7 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 	if len(cfg.DialVia) > 0 {
 		sl = relayed{sl, cfg.DialVia}
 	}
-	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+	n.trans = newWaiting(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  sl,
 		MaxPool: 3,
 		// One AppendEntries in flight per follower: raft's pipelined
@@ -113,7 +113,7 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 		MaxRPCsInFlight: 1,
 		Timeout:         cfg.scaled(10 * time.Second),
 		Logger:          hl,
-	})
+	}), sl.Dial)
 	fail := func(err error) (*Node, error) {
 		if n.raft != nil {
 			n.raft.Shutdown().Error()
@@ -149,6 +149,7 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 	if n.raft, err = raft.NewRaft(rc, n.fsm, logs, store, snaps, n.trans); err != nil {
 		return fail(fmt.Errorf("replicate: start raft: %w", err))
 	}
+	n.trans.raft.Store(n.raft)
 	close(n.ready)
 	if err := n.met.register(reg); err != nil {
 		return fail(fmt.Errorf("replicate: register metrics: %w", err))
