@@ -69,7 +69,7 @@ func DefaultConfig() Config {
 		TimeoutScale:      1,
 		SnapshotThreshold: 8192,
 		SnapshotInterval:  2 * time.Minute,
-		TrailingLogs:      10240,
+		TrailingLogs:      16384, // at least SnapshotThreshold, so a hub sent one snapshot finds the log after it
 		MaxAppendEntries:  128,
 	}
 }

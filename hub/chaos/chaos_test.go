@@ -200,7 +200,7 @@ func TestCheckerCatches(t *testing.T) {
 // snapshot restore at the harness's write rate. With 256, a hub wiped late
 // in a soak (a 290 MB state restored in 7 s while the others booked a few
 // thousand commands) found the log compacted past its new snapshot every
-// time and installed snapshots forever; a shop's hub keeps 10 240.
+// time and installed snapshots forever; a shop's hub keeps 32 768.
 const trailing = 4096
 
 // TestThreeHubs: a shop of three hubs under eight registers through every

@@ -184,7 +184,7 @@ type Barcode struct {
 func Default() Config {
 	return Config{
 		Hub:  Hub{ID: "hub1", Data: "data/hub1", Profile: "laptop"},
-		Raft: Raft{Bind: "127.0.0.1:7001", Bootstrap: true, TimeoutScale: 1, SnapshotThreshold: 16384, SnapshotInterval: 2 * time.Minute, TrailingLogs: 10240, DialVia: map[string]string{}},
+		Raft: Raft{Bind: "127.0.0.1:7001", Bootstrap: true, TimeoutScale: 1, SnapshotThreshold: 16384, SnapshotInterval: 2 * time.Minute, TrailingLogs: 32768, DialVia: map[string]string{}},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", TLS: "auto", Hubs: []string{}, IdleLogout: 5 * time.Minute},
 		Shop: Shop{Name: "Kasse Demo", Address: "Storgata 1, 0155 Oslo", OrgNr: "999999999", VAT: true},
 		Registers: []Register{

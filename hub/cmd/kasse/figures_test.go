@@ -166,8 +166,16 @@ func TestClusterFigures(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	took := time.Since(t0)
+	if dir := os.Getenv("CLUSTER_FIGURES_LOGS"); dir != "" {
+		for _, h := range hubs {
+			if err := os.WriteFile(filepath.Join(dir, h.id+".log"), []byte(h.log()), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
 	snapshot := strings.Contains(off.log(), "snapshot") || strings.Contains(off.log(), "Snapshot")
 	report("catch-up: %s missed %d commands; process start to caught up: %s (installed a snapshot: %v)", off.id, target-before, took.Round(time.Millisecond), snapshot)
+	report("catch-up timeline: %s", timeline(off.log(), t0))
 	report("the others meanwhile, 4 registers: %s", <-out)
 	for _, h := range hubs {
 		h.stop()
@@ -271,4 +279,29 @@ func startEtcd(t *testing.T) string {
 		}
 	}
 	return strings.Join(clients, ",")
+}
+
+// timeline reads from a hub's log, after t0, when raft came up, when a
+// snapshot began to arrive and when its state was restored.
+func timeline(log string, t0 time.Time) string {
+	var out []string
+	seen := map[string]bool{}
+	for line := range strings.Lines(log) {
+		ts, _, ok := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if !ok || err != nil || at.Before(t0) {
+			continue
+		}
+		for _, m := range []struct{ msg, say string }{
+			{`msg="raft started"`, "raft up"},
+			{`msg="creating new snapshot"`, "snapshot arriving"},
+			{`msg="state restored from snapshot"`, "state restored"},
+		} {
+			if strings.Contains(line, m.msg) && !seen[m.say] {
+				seen[m.say] = true
+				out = append(out, fmt.Sprintf("%s +%s", m.say, at.Sub(t0).Round(10*time.Millisecond)))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -153,6 +153,10 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *hub, er
 	rc.ID, rc.Dir, rc.Bind, rc.Advertise, rc.Bootstrap = cfg.Hub.ID, filepath.Join(cfg.Hub.Data, "raft"), cfg.Raft.Bind, cfg.Raft.Advertise, cfg.Raft.Bootstrap
 	rc.TimeoutScale, rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = cfg.Raft.TimeoutScale, cfg.Raft.SnapshotThreshold, cfg.Raft.SnapshotInterval, cfg.Raft.TrailingLogs
 	rc.Bootstrap = bootstrap
+	if cfg.Raft.TrailingLogs < cfg.Raft.SnapshotThreshold {
+		log.Warn("raft.trailing_logs is below raft.snapshot_threshold: a hub that is sent one snapshot may find the log after it gone by the time it has restored it, and need another",
+			"trailing_logs", cfg.Raft.TrailingLogs, "snapshot_threshold", cfg.Raft.SnapshotThreshold)
+	}
 	// Raft and the peer API share the hub port, in mutual TLS with the shop CA.
 	mux, err := replicate.Listen(cfg.Raft.Bind, cfg.Raft.Advertise, ident.ServerTLS(), ident.ClientTLS(), log)
 	if err != nil {
