@@ -55,7 +55,7 @@ type FSM struct {
 
 	// Optional hooks, set by Node.
 	onFatal    func(error) // the Machine did not persist a batch
-	onBatch    func(n int)
+	onBatch    func(n int, took time.Duration)
 	onSnapshot func(time.Duration)
 	onRestore  func(time.Duration)
 }
@@ -126,6 +126,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		at = append(at, i)
 	}
 	if len(entries) > 0 {
+		start := time.Now()
 		out := f.m.Apply(entries)
 		if len(out) != len(entries) {
 			// A Machine bug; raft would panic on a short slice, so fill in
@@ -140,7 +141,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 			}
 		}
 		if f.onBatch != nil {
-			f.onBatch(len(entries))
+			f.onBatch(len(entries), time.Since(start))
 		}
 		// A Machine that could not commit (a disk error) is behind raft,
 		// and raft will not hand these entries over again. Going on would

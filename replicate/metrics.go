@@ -13,6 +13,7 @@ type metrics struct {
 	snapshot  prometheus.Histogram
 	restore   prometheus.Histogram
 	batch     prometheus.Histogram
+	apply     prometheus.Histogram
 	inFlight  prometheus.Gauge
 	all       []prometheus.Collector
 }
@@ -39,6 +40,10 @@ func newMetrics(n *Node) *metrics {
 			Name: "kasse_raft_restore_seconds", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 			Help: "Time to restore the state from a snapshot.",
 		}),
+		apply: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "kasse_raft_apply_seconds", Buckets: latency,
+			Help: "Time the state machine took to apply one batch of committed commands.",
+		}),
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "kasse_raft_apply_batch_entries", Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 			Help: "Commands per Machine.Apply (one Badger transaction).",
@@ -52,7 +57,7 @@ func newMetrics(n *Node) *metrics {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
 	m.all = []prometheus.Collector{
-		m.propose, m.storeLogs, m.snapshot, m.restore, m.batch, m.inFlight,
+		m.propose, m.storeLogs, m.snapshot, m.restore, m.batch, m.apply, m.inFlight,
 		gauge("kasse_raft_state", "Raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown.",
 			func() float64 { return float64(n.raft.State()) }),
 		gauge("kasse_raft_term", "Current raft term.",

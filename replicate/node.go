@@ -53,7 +53,10 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 	hl := newHlog(log, "raft")
 	n := &Node{id: cfg.ID, fsm: NewFSM(m, log), log: log, reg: reg, ready: make(chan struct{}), stop: make(chan struct{})}
 	n.met = newMetrics(n)
-	n.fsm.onBatch = func(k int) { n.met.batch.Observe(float64(k)) }
+	n.fsm.onBatch = func(k int, took time.Duration) {
+		n.met.batch.Observe(float64(k))
+		n.met.apply.Observe(took.Seconds())
+	}
 	n.fsm.onFatal = func(err error) {
 		n.mu.Lock()
 		n.fatal = err

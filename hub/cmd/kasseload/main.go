@@ -28,6 +28,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long to load (bounded: at most 10m)")
 	lines := flag.Int("lines", 20, "lines per sale before it is paid and a new one opened")
 	skus := flag.String("skus", "1001,1002,1101,1201,1501,1701", "SKUs to add")
+	rate := flag.Float64("rate", 0, "offered commands per second over all registers (0: each register sends its next command as soon as the last is answered); latency counts from when a command was due, so a slow answer is not hidden by the sends it delays")
 	etcd := flag.String("etcd", "", "instead: put 256-byte values into etcd at these client URLs (comma-separated), -registers clients")
 	flag.Parse()
 	if *duration > 10*time.Minute || *registers < 1 || *registers > 1024 {
@@ -45,7 +46,7 @@ func main() {
 	}
 	r, err := run(context.Background(), config{
 		urls: strings.Split(*url, ","), tokens: strings.Split(*tokens, ","), registers: *registers,
-		duration: *duration, lines: *lines, skus: strings.Split(*skus, ","),
+		duration: *duration, lines: *lines, skus: strings.Split(*skus, ","), rate: *rate,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kasseload:", err)
@@ -58,6 +59,7 @@ type config struct {
 	urls, tokens, skus []string
 	registers, lines   int
 	duration           time.Duration
+	rate               float64 // offered commands/s; 0: closed loop
 }
 
 // Report is what a run measured.
@@ -69,11 +71,16 @@ type Report struct {
 	P50, P99    time.Duration
 	P999, Max   time.Duration
 	PerSecond   float64
+	Rate        float64 // offered, when not closed loop
 	FirstErrors []string
 }
 
 func (r Report) String() string {
-	s := fmt.Sprintf("registers=%d commands=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s p99.9=%s max=%s",
+	s := ""
+	if r.Rate > 0 {
+		s = fmt.Sprintf("offered=%.0f/s ", r.Rate)
+	}
+	s += fmt.Sprintf("registers=%d commands=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s p99.9=%s max=%s",
 		r.Registers, r.Commands, r.Errors, r.Elapsed.Round(time.Millisecond), r.PerSecond,
 		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.P999.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 	for _, e := range r.FirstErrors {
@@ -133,6 +140,14 @@ func run(ctx context.Context, c config) (Report, error) {
 			defer wg.Done()
 			base, tok := c.urls[r%len(c.urls)], c.tokens[r%len(c.tokens)]
 			var mine []time.Duration
+			// With a rate, this register's commands are due every
+			// interval, the registers spread evenly over one interval.
+			var interval time.Duration
+			due := time.Now()
+			if c.rate > 0 {
+				interval = time.Duration(float64(c.registers) / c.rate * float64(time.Second))
+				due = due.Add(interval * time.Duration(r) / time.Duration(c.registers))
+			}
 			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 			post := func(path, key string, body any, out any) error {
 				b, _ := json.Marshal(body)
@@ -140,6 +155,17 @@ func run(ctx context.Context, c config) (Report, error) {
 				req.Header.Set("Authorization", "Bearer "+tok)
 				req.Header.Set("Idempotency-Key", key)
 				t0 := time.Now()
+				if interval > 0 {
+					if wait := time.Until(due); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+							return ctx.Err()
+						}
+					}
+					t0 = due
+					due = due.Add(interval)
+				}
 				resp, err := hc.Do(req)
 				if err != nil {
 					return err
@@ -164,7 +190,14 @@ func run(ctx context.Context, c config) (Report, error) {
 					}
 					continue
 				}
-				for i := 0; i < c.lines && ctx.Err() == nil; i++ {
+				// The registers' first sales are of different lengths, so
+				// they pay at different moments, as in a shop; started in
+				// step, all would pay at once, sale after sale.
+				lines := c.lines
+				if n == 0 {
+					lines = 1 + r*c.lines/c.registers
+				}
+				for i := 0; i < lines && ctx.Err() == nil; i++ {
 					if err := post("/sales/"+sale.ID+"/lines", fmt.Sprintf("%s-%d", key, i), map[string]any{"sku": c.skus[(r+i)%len(c.skus)], "qty": 1}, nil); err != nil && ctx.Err() == nil {
 						fail(err)
 					}
@@ -180,7 +213,7 @@ func run(ctx context.Context, c config) (Report, error) {
 	wg.Wait()
 	elapsed := time.Since(starts)
 	slices.Sort(lat)
-	rep := Report{Registers: c.registers, Commands: len(lat), Errors: errs.Load(), Elapsed: elapsed, FirstErrors: first}
+	rep := Report{Rate: c.rate, Registers: c.registers, Commands: len(lat), Errors: errs.Load(), Elapsed: elapsed, FirstErrors: first}
 	if len(lat) == 0 {
 		return rep, fmt.Errorf("no command succeeded: %v", first)
 	}
