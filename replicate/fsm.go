@@ -14,6 +14,10 @@ import (
 type Entry struct {
 	Index, Term uint64
 	Data        []byte
+	// Follower is set when this hub applies the entry as a follower: no
+	// proposer here waits for its result (raft answers proposals on the
+	// leader only), so a Machine may skip building an answer nobody reads.
+	Follower bool
 }
 
 // Machine is the replicated state machine. It keeps its state and its
@@ -56,6 +60,7 @@ type FSM struct {
 	// Optional hooks, set by Node.
 	onFatal    func(error) // the Machine did not persist a batch
 	onBatch    func(n int, took time.Duration)
+	leading    func() bool // whether this hub leads; nil: assume it does
 	onSnapshot func(time.Duration)
 	onRestore  func(time.Duration)
 }
@@ -114,6 +119,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		return res
 	}
 	done := f.m.Applied()
+	follower := f.leading != nil && !f.leading()
 	var (
 		entries []Entry
 		at      []int // position in logs of each entry
@@ -122,7 +128,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		if l.Type != raft.LogCommand || l.Index <= done {
 			continue
 		}
-		entries = append(entries, Entry{Index: l.Index, Term: l.Term, Data: l.Data})
+		entries = append(entries, Entry{Index: l.Index, Term: l.Term, Data: l.Data, Follower: follower})
 		at = append(at, i)
 	}
 	if len(entries) > 0 {

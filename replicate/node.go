@@ -66,6 +66,10 @@ func Start(ctx context.Context, cfg Config, db *badger.DB, m Machine, log *slog.
 			n.Shutdown()
 		}()
 	}
+	n.fsm.leading = func() bool {
+		r := n.trans.raft.Load() // nil while raft starts: assume leading
+		return r == nil || r.State() == raft.Leader
+	}
 	n.fsm.onSnapshot = seconds(n.met.snapshot)
 	n.fsm.onRestore = seconds(n.met.restore)
 

@@ -136,22 +136,25 @@ func (s *Service) AddPole(p Pole, register string) {
 // a register someone is watching.
 func (s *Service) Applied(results []ledger.Result) {
 	for _, r := range results {
-		if r.Reject != nil || r.Err != nil || len(r.Value) == 0 || !strings.HasPrefix(r.Type, "sale.") && !strings.HasPrefix(r.Type, "pay.") {
+		if r.Reject != nil || r.Err != nil || !strings.HasPrefix(r.Type, "sale.") && !strings.HasPrefix(r.Type, "pay.") {
 			continue
 		}
 		pole := s.poles[r.Register]
 		if pole == nil && !s.Bus.Listening(r.Register) {
 			continue
 		}
+		raw := r.Answer()
+		if len(raw) == 0 {
+			continue
+		}
 		var v struct {
 			ledger.Sale
 			Inner *ledger.Sale `json:"sale"` // pay.result answers {attempt, sale}
 		}
-		if err := json.Unmarshal(r.Value, &v); err != nil {
+		if err := json.Unmarshal(raw, &v); err != nil {
 			continue
 		}
 		sale := &v.Sale
-		raw := r.Value
 		if v.Inner != nil {
 			sale = v.Inner
 			raw, _ = json.Marshal(sale)

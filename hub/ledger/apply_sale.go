@@ -657,7 +657,7 @@ func (a *applyCtx) complete(s *Sale) error {
 	if s.Kind == KindReturn {
 		typ = "return.complete"
 	}
-	e := &Entry{Type: typ, Sale: s.ID, Register: s.Register, Sig: sig}
+	e := &Entry{Type: typ, Sale: s.ID, Register: s.Register, Sig: sig, sale: s}
 	if e.Data, err = marshal(s); err != nil {
 		return err
 	}

@@ -95,4 +95,18 @@ type Result struct {
 	// on this hub (OnApply); they are not part of the answer.
 	Type     string `json:"-"`
 	Register string `json:"-"`
+
+	sale *Sale // a sale answer left unencoded on a follower: see Answer
+}
+
+// Answer is the command's answer as JSON. On a follower, Apply leaves a
+// sale's answer unencoded (no proposer there reads it); a listener
+// (OnApply) gets it encoded here. Only valid while the listener runs: the
+// next Apply may change the sale.
+func (r Result) Answer() json.RawMessage {
+	if r.Value == nil && r.sale != nil {
+		b, _ := json.Marshal(r.sale) // a Sale always encodes
+		return b
+	}
+	return r.Value
 }

@@ -38,6 +38,8 @@ type Entry struct {
 	Approver string          `json:"approver,omitempty"` // who approved an override
 	Prev     string          `json:"prev"`
 	Hash     string          `json:"hash,omitempty"` // last field: see appendEntry
+
+	sale *Sale // Data decoded, when the entry was made from a sale (tally reads it)
 }
 
 // Signature is the cash register regulation's signature of a transaction:

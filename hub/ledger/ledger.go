@@ -300,7 +300,7 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 					if err != nil {
 						return res, fmt.Errorf("idempotency record %q names sale %s: %w", env.Key, rec.Sale, err)
 					}
-					res.Value = a.encoded(s)
+					res.Value, res.sale = answer(a, s, e.Follower)
 				}
 			}
 			return res, b.flush(e.Index)
@@ -323,7 +323,7 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 		switch v := val.(type) {
 		case nil:
 		case *Sale:
-			res.Value = a.encoded(v)
+			res.Value, res.sale = answer(a, v, e.Follower)
 		default:
 			if res.Value, err = json.Marshal(val); err != nil {
 				return res, fmt.Errorf("%s: encode result: %w", env.Type, err)
@@ -353,6 +353,15 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 		return res, err
 	}
 	return res, b.flush(e.Index)
+}
+
+// answer is a sale as a command's answer: encoded, or on a follower left
+// for Result.Answer.
+func answer(a *applyCtx, s *Sale, follower bool) (json.RawMessage, *Sale) {
+	if follower {
+		return nil, s
+	}
+	return a.encoded(s), nil
 }
 
 func idemTimeKey(at time.Time, key string) string {

@@ -663,3 +663,66 @@ func TestReturnRefundedInCash(t *testing.T) {
 		t.Errorf("the return's signature %+v", sig)
 	}
 }
+
+// TestFollowerAnswersLater: a hub that applies as a follower (nobody there
+// waits for the answer) builds the same state and journal, leaves a sale's
+// answer unencoded, and still gives it to a listener on that hub.
+func TestFollowerAnswersLater(t *testing.T) {
+	f := newFixture(t)
+	id := f.open()
+	f.ok(CmdSaleAdd, "line-1", SaleAdd{Sale: id, SKU: "MELK", Qty: 2})
+	f.ok(CmdSaleAdd, "", SaleAdd{Sale: id, SKU: "AVIS", Qty: 1})
+	f.ok(CmdSaleAdd, "line-1", SaleAdd{Sale: id, SKU: "MELK", Qty: 2}) // a retry
+	f.ok(CmdPayCash, "pay", PayCash{Sale: id, Tendered: 10000})
+	var answers []Result
+	want, err := f.l.StateHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l2, err := Open(db, f.keys, f.l.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heard []json.RawMessage
+	l2.OnApply(func(rs []Result) {
+		for _, r := range rs {
+			heard = append(heard, r.Answer())
+		}
+	})
+	for i := 0; i < len(f.log); i += 3 {
+		batch := slices.Clone(f.log[i:min(i+3, len(f.log))])
+		for j := range batch {
+			batch[j].Follower = true
+		}
+		for _, r := range l2.Apply(batch) {
+			answers = append(answers, r.(Result))
+		}
+	}
+	if got, _ := l2.StateHash(); got != want {
+		t.Errorf("follower's state %s, want the leader's %s", got, want)
+	}
+	if _, err := l2.Verify(); err != nil {
+		t.Error(err)
+	}
+	// The last four entries answer with the sale: none encoded in Apply,
+	// each heard whole, the last one paid.
+	n := len(answers)
+	for i, r := range answers[n-4:] {
+		if r.Value != nil {
+			t.Errorf("entry %d: a follower encoded the sale answer nobody waits for", n-4+i)
+		}
+		var s Sale
+		if err := json.Unmarshal(heard[n-4+i], &s); err != nil || s.ID != id {
+			t.Errorf("entry %d: listener heard %q (%v), want sale %s", n-4+i, heard[n-4+i], err, id)
+		}
+		if i == 3 && s.Status != SaleCompleted {
+			t.Errorf("listener heard the paid sale as %s", s.Status)
+		}
+	}
+}

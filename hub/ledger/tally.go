@@ -3,6 +3,7 @@ package ledger
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -134,11 +135,10 @@ func (a *applyCtx) peekSale(id string) *Sale {
 func (a *applyCtx) tally(e *Entry) error {
 	switch e.Type {
 	case "sale.complete", "return.complete":
-		var s Sale
-		if err := json.Unmarshal(e.Data, &s); err != nil {
-			return err
+		if e.sale == nil {
+			return fmt.Errorf("journal entry %s for sale %s made without its sale", e.Type, e.Sale)
 		}
-		return a.tallySale(e, &s)
+		return a.tallySale(e, e.sale)
 	case "sale.void":
 		if s := a.peekSale(e.Sale); s != nil && !s.Training {
 			return a.count(e.Register, func(c *Counters) error { c.Voids.add(1, s.Totals.Total); return nil })
