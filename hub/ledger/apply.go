@@ -111,7 +111,7 @@ func load[T any](a *applyCtx, key string) (*T, error) {
 		return nil, err
 	}
 	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := a.l.decodeInto(key, raw, &v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return &v, nil

@@ -95,6 +95,9 @@ type Ledger struct {
 	commitErr atomic.Pointer[error]
 	restoring atomic.Bool // a snapshot is replacing the state: reads are partial
 
+	regs  decoded[Register] // decoded.go
+	items decoded[Item]
+
 	mu      sync.Mutex
 	waiters []chan struct{} // closed on every Apply
 	hooks   []func([]Result)
@@ -109,7 +112,8 @@ type tip struct {
 // Open loads the ledger kept in db. signer may be nil for a ledger that is
 // only read (kasse verify, export).
 func Open(db *badger.DB, signer Signer, log *slog.Logger) (*Ledger, error) {
-	l := &Ledger{db: db, signer: signer, log: log}
+	l := &Ledger{db: db, signer: signer, log: log,
+		regs: decoded[Register]{clone: sameRegister}, items: decoded[Item]{clone: copyItem}}
 	if err := l.load(); err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func (l *Ledger) get(key string, v any) error {
 		if err != nil {
 			return err
 		}
-		return json.Unmarshal(raw, v)
+		return l.decodeInto(key, raw, v)
 	})
 }
 
