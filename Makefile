@@ -44,6 +44,8 @@ bench-load: build
 		./bin/kasse run >/dev/null 2>$$d/log & pid=$$!; \
 	./bin/kasseload -url http://127.0.0.1:18080 -registers 1 -duration 10s; \
 	./bin/kasseload -url http://127.0.0.1:18080 -registers 32 -duration 10s; \
+	./bin/kasseload -url http://127.0.0.1:18080 -registers 32 -duration 10s -rate 3000; \
+	./bin/kasseload -url http://127.0.0.1:18080 -registers 32 -duration 10s -rate 5000; \
 	kill $$pid; wait $$pid; rm -rf $$d
 
 # Three hub processes on this machine: add-line commands/s at 1 and 32
