@@ -37,7 +37,8 @@ bench: build
 bench-ui:
 	$(GO) test -run '^$$' -bench ScanToScreen -benchtime 300x ./hub/cmd/kasse
 
-# A real hub process in a temp dir under kasseload from 1 and 32 registers.
+# A real hub process in a temp dir under kasseload from 1 and 32 registers,
+# then 32 registers offered 3 000 and 5 000 commands/s.
 bench-load: build
 	@d=$$(mktemp -d); \
 	KASSE_HUB_DATA=$$d KASSE_LOG_LEVEL=warn KASSE_HTTP_ADDR=127.0.0.1:18080 KASSE_RAFT_BIND=127.0.0.1:17001 \

@@ -3,6 +3,11 @@
 // prints commands per second with latency percentiles.
 //
 //	kasseload -url http://127.0.0.1:8080 -registers 32 -duration 10s
+//
+// By default each register sends its next command as soon as the last is
+// answered (a closed loop: the rate the hub can take). With -rate the
+// registers send on a schedule and a command's latency counts from when it
+// was due, so a stall shows in the percentiles instead of slowing the load.
 package main
 
 import (
