@@ -20,6 +20,12 @@ var (
 	logPrefix    = []byte("raft/log/")       // + 8-byte big-endian index
 	stablePrefix = []byte("raft/stable/")    // + raft's key
 	markerPrefix = []byte("raft/restoring/") // + a Machine's prefix
+	// floorKey holds an index at or below the log's first entry: where
+	// NewLogStore starts looking for it. Truncating the head leaves a
+	// tombstone per entry until Badger compacts them away, and a seek from
+	// index 0 reads every one of them (after a year of sales, the whole
+	// log's tables, paged in at each start).
+	floorKey = []byte("raft/floor")
 )
 
 // LogStore keeps raft's log and stable state in a synced Badger database,
@@ -35,6 +41,7 @@ type LogStore struct {
 	// first and last cache the log's bounds, so FirstIndex and LastIndex
 	// never iterate over the tombstones a truncation leaves behind.
 	first, last atomic.Uint64
+	floor       atomic.Uint64 // as stored under floorKey
 
 	// observe, when set, receives the duration of each StoreLogs (fsync
 	// included).
@@ -52,7 +59,23 @@ var (
 func NewLogStore(db *badger.DB) (*LogStore, error) {
 	s := &LogStore{db: db}
 	err := db.View(func(txn *badger.Txn) error {
-		first, err := seek(txn, logKey(0), false)
+		var floor uint64
+		switch it, err := txn.Get(floorKey); {
+		case err == nil:
+			if err := it.Value(func(v []byte) error {
+				if len(v) != 8 {
+					return fmt.Errorf("replicate: malformed log floor %x", v)
+				}
+				floor = binary.BigEndian.Uint64(v)
+				return nil
+			}); err != nil {
+				return err
+			}
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return err
+		}
+		s.floor.Store(floor)
+		first, err := seek(txn, logKey(floor), false)
 		if err != nil {
 			return err
 		}
@@ -150,10 +173,25 @@ func (s *LogStore) StoreLogs(logs []*raft.Log) error {
 }
 
 func (s *LogStore) storeLogs(logs []*raft.Log) error {
+	if len(logs) == 0 {
+		return nil
+	}
 	start := time.Now()
 
 	txn := s.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
+	lowest := logs[0].Index
+	for _, l := range logs {
+		lowest = min(lowest, l.Index)
+	}
+	if lowest < s.floor.Load() {
+		// Entries below the floor (an older snapshot installed after a
+		// newer one): lower it with them, so a restart still finds them.
+		if err := txn.Set(floorKey, binary.BigEndian.AppendUint64(nil, lowest)); err != nil {
+			return fmt.Errorf("replicate: lower the log's floor: %w", err)
+		}
+		defer func() { s.floor.Store(min(s.floor.Load(), lowest)) }()
+	}
 	from := 0 // logs[from:i] are in txn, not yet committed
 	for i, l := range logs {
 		k, v := logKey(l.Index), encodeLog(l)
@@ -267,6 +305,18 @@ func (s *LogStore) deleteRange(lo, hi uint64) error {
 		}
 	case tail:
 		s.last.Store(lo - 1)
+	}
+	if head {
+		// Entries up to hi are gone: the next start looks from hi+1. Written
+		// after the deletes, so a crash between leaves a lower floor, which
+		// is only slower.
+		err := s.db.Update(func(txn *badger.Txn) error {
+			return txn.Set(floorKey, binary.BigEndian.AppendUint64(nil, hi+1))
+		})
+		if err != nil {
+			return fmt.Errorf("replicate: record the log's floor: %w", err)
+		}
+		s.floor.Store(hi + 1)
 	}
 	return nil
 }

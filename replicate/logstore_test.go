@@ -309,3 +309,51 @@ func TestLogStoreWaitsOutDropPrefix(t *testing.T) {
 		t.Fatalf("term %d, want %d", got, n)
 	}
 }
+
+// TestLogStoreFloor: after the head is truncated a reopened store finds its
+// first entry from the recorded floor, not by reading every tombstone from
+// index 0; entries stored below the floor later (an older snapshot
+// installed after a newer one) lower it, so a restart still sees them.
+func TestLogStoreFloor(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	s := newStore(t, db)
+	entries := func(lo, hi uint64) []*raft.Log {
+		var ls []*raft.Log
+		for i := lo; i <= hi; i++ {
+			ls = append(ls, &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: []byte("x")})
+		}
+		return ls
+	}
+	if err := s.StoreLogs(entries(1, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteRange(1, 990); err != nil {
+		t.Fatal(err)
+	}
+	bounds := func(want1, want2 uint64) {
+		t.Helper()
+		r := newStore(t, db) // as at the next start
+		first, _ := r.FirstIndex()
+		last, _ := r.LastIndex()
+		if first != want1 || last != want2 {
+			t.Fatalf("reopened: first %d, last %d; want %d, %d", first, last, want1, want2)
+		}
+		if f := r.floor.Load(); want1 > 0 && f > want1 {
+			t.Fatalf("floor %d above the first entry %d", f, want1)
+		}
+	}
+	bounds(991, 1000)
+	if f := s.floor.Load(); f != 991 {
+		t.Fatalf("floor %d after truncating to 990, want 991", f)
+	}
+	// Everything goes, then older entries come back.
+	if err := s.DeleteRange(991, 1000); err != nil {
+		t.Fatal(err)
+	}
+	bounds(0, 0)
+	if err := s.StoreLogs(entries(500, 510)); err != nil {
+		t.Fatal(err)
+	}
+	bounds(500, 510)
+}
