@@ -95,8 +95,13 @@ type Result struct {
 	// on this hub (OnApply); they are not part of the answer.
 	Type     string `json:"-"`
 	Register string `json:"-"`
+	// Sale names the sale that is the answer when Value was left empty: a
+	// hub applying as a follower does not encode it, as no proposer there
+	// normally waits. One may (a leader that stepped down between commit
+	// and apply): it reads the sale from its ledger (till.Service.Do).
+	Sale string `json:"sale,omitempty"`
 
-	sale *Sale // a sale answer left unencoded on a follower: see Answer
+	sale *Sale // that sale, for listeners during Apply: see Answer
 }
 
 // Answer is the command's answer as JSON. On a follower, Apply leaves a

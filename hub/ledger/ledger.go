@@ -305,6 +305,9 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 						return res, fmt.Errorf("idempotency record %q names sale %s: %w", env.Key, rec.Sale, err)
 					}
 					res.Value, res.sale = answer(a, s, e.Follower)
+					if res.sale != nil {
+						res.Sale = s.ID
+					}
 				}
 			}
 			return res, b.flush(e.Index)
@@ -328,6 +331,9 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 		case nil:
 		case *Sale:
 			res.Value, res.sale = answer(a, v, e.Follower)
+			if res.sale != nil {
+				res.Sale = v.ID
+			}
 		default:
 			if res.Value, err = json.Marshal(val); err != nil {
 				return res, fmt.Errorf("%s: encode result: %w", env.Type, err)

@@ -714,8 +714,8 @@ func TestFollowerAnswersLater(t *testing.T) {
 	// each heard whole, the last one paid.
 	n := len(answers)
 	for i, r := range answers[n-4:] {
-		if r.Value != nil {
-			t.Errorf("entry %d: a follower encoded the sale answer nobody waits for", n-4+i)
+		if r.Value != nil || r.Sale != id {
+			t.Errorf("entry %d: answer %q naming sale %q; want it unencoded, naming %s", n-4+i, r.Value, r.Sale, id)
 		}
 		var s Sale
 		if err := json.Unmarshal(heard[n-4+i], &s); err != nil || s.ID != id {

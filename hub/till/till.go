@@ -150,6 +150,18 @@ func (s *Service) Do(ctx context.Context, r Req, typ string, body any) (*ledger.
 	if res.Reject != nil {
 		return &res, res.Reject
 	}
+	if len(res.Value) == 0 && res.Sale != "" {
+		// Applied while this hub was not leading (it stepped down between
+		// commit and apply): the answer is the sale as it is now, applied
+		// here before Propose returned, as for a retried request.
+		sale, err := s.L.Sale(res.Sale)
+		if err != nil {
+			return nil, fmt.Errorf("%s: read the answer, sale %s: %w", typ, res.Sale, err)
+		}
+		if res.Value, err = json.Marshal(sale); err != nil {
+			return nil, err
+		}
+	}
 	return &res, nil
 }
 
