@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -107,16 +109,19 @@ func (p Profile) base(dir string, log *slog.Logger) badger.Options {
 // Badger's own logging routed to log at debug level (warnings and errors
 // keep their level).
 func Open(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
-	return open(p.StateOptions(dir, log))
+	return open(p.StateOptions(dir, log), log)
 }
 
 // OpenLog opens (or creates) the database for raft's log in dir
 // (LogOptions: synced).
 func OpenLog(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
-	return open(p.LogOptions(dir, log))
+	return open(p.LogOptions(dir, log), log)
 }
 
-func open(o badger.Options) (*badger.DB, error) {
+func open(o badger.Options, log *slog.Logger) (*badger.DB, error) {
+	if err := dropEmptyMemtables(o.Dir, log); err != nil {
+		return nil, fmt.Errorf("replicate: open badger in %s: %w", o.Dir, err)
+	}
 	db, err := badger.Open(o)
 	if err != nil {
 		return nil, fmt.Errorf("replicate: open badger in %s: %w", o.Dir, err)
@@ -169,3 +174,28 @@ func trim(f string, a []any) string {
 
 // isTxnTooBig reports Badger's per-transaction size limit.
 func isTxnTooBig(err error) bool { return errors.Is(err, badger.ErrTxnTooBig) }
+
+// dropEmptyMemtables removes memtable files of length zero from dir. Badger
+// creates a memtable's file and then sizes it; a process killed between
+// the two leaves an empty file that holds nothing, and Badger refuses to
+// open the database over it ("while opening fid: N err: Create a new
+// file"), so the hub would not start again. Seen under the fault harness.
+func dropEmptyMemtables(dir string, log *slog.Logger) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.mem"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil || fi.Size() != 0 {
+			continue
+		}
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("remove empty memtable file: %w", err)
+		}
+		if log != nil {
+			log.Warn("removed an empty memtable file left by a crash", "file", f)
+		}
+	}
+	return nil
+}

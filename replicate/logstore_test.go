@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -356,4 +359,43 @@ func TestLogStoreFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	bounds(500, 510)
+}
+
+// TestOpenAfterKillDuringMemtableCreation: a process killed between
+// creating a memtable file and sizing it leaves an empty .mem file; Badger
+// alone refuses to open the database over it, Open removes it.
+func TestOpenAfterKillDuringMemtableCreation(t *testing.T) {
+	for _, open := range []func(string, Profile, *slog.Logger) (*badger.DB, error){Open, OpenLog} {
+		dir := t.TempDir()
+		db, err := open(dir, SmallBoard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Update(func(txn *badger.Txn) error { return txn.Set([]byte("k"), []byte("v")) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		empty := filepath.Join(dir, "000099.mem")
+		if err := os.WriteFile(empty, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil)); err == nil {
+			db.Close()
+			t.Fatal("Badger opened over an empty memtable file; this test no longer shows the case")
+		}
+		db, err = open(dir, SmallBoard, nil)
+		if err != nil {
+			t.Fatalf("open after the crash: %v", err)
+		}
+		err = db.View(func(txn *badger.Txn) error {
+			_, err := txn.Get([]byte("k"))
+			return err
+		})
+		db.Close()
+		if err != nil {
+			t.Fatalf("data before the crash: %v", err)
+		}
+	}
 }
