@@ -119,7 +119,7 @@ func OpenLog(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
 }
 
 func open(o badger.Options, log *slog.Logger) (*badger.DB, error) {
-	if err := dropEmptyMemtables(o.Dir, log); err != nil {
+	if err := dropEmptyFiles(o.Dir, log); err != nil {
 		return nil, fmt.Errorf("replicate: open badger in %s: %w", o.Dir, err)
 	}
 	db, err := badger.Open(o)
@@ -175,26 +175,29 @@ func trim(f string, a []any) string {
 // isTxnTooBig reports Badger's per-transaction size limit.
 func isTxnTooBig(err error) bool { return errors.Is(err, badger.ErrTxnTooBig) }
 
-// dropEmptyMemtables removes memtable files of length zero from dir. Badger
-// creates a memtable's file and then sizes it; a process killed between
-// the two leaves an empty file that holds nothing, and Badger refuses to
-// open the database over it ("while opening fid: N err: Create a new
-// file"), so the hub would not start again. Seen under the fault harness.
-func dropEmptyMemtables(dir string, log *slog.Logger) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.mem"))
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		fi, err := os.Stat(f)
-		if err != nil || fi.Size() != 0 {
-			continue
+// dropEmptyFiles removes memtable and value-log files of length zero from
+// dir. Badger creates such a file and then sizes it (a value-log file
+// starts with a 20-byte header); a process killed between the two leaves
+// an empty file that holds nothing, and Badger refuses to open the
+// database over it ("... err: Create a new file"), so the hub would not
+// start again. Both were seen under the fault harness.
+func dropEmptyFiles(dir string, log *slog.Logger) error {
+	for _, ext := range []string{"*.mem", "*.vlog"} {
+		files, err := filepath.Glob(filepath.Join(dir, ext))
+		if err != nil {
+			return err
 		}
-		if err := os.Remove(f); err != nil {
-			return fmt.Errorf("remove empty memtable file: %w", err)
-		}
-		if log != nil {
-			log.Warn("removed an empty memtable file left by a crash", "file", f)
+		for _, f := range files {
+			fi, err := os.Stat(f)
+			if err != nil || fi.Size() != 0 {
+				continue
+			}
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("remove an empty file left by a crash: %w", err)
+			}
+			if log != nil {
+				log.Warn("removed an empty Badger file left by a crash", "file", f)
+			}
 		}
 	}
 	return nil

@@ -362,8 +362,8 @@ func TestLogStoreFloor(t *testing.T) {
 }
 
 // TestOpenAfterKillDuringMemtableCreation: a process killed between
-// creating a memtable file and sizing it leaves an empty .mem file; Badger
-// alone refuses to open the database over it, Open removes it.
+// creating a memtable or value-log file and sizing it leaves an empty
+// file; Badger alone refuses to open the database over it, Open removes it.
 func TestOpenAfterKillDuringMemtableCreation(t *testing.T) {
 	for _, open := range []func(string, Profile, *slog.Logger) (*badger.DB, error){Open, OpenLog} {
 		dir := t.TempDir()
@@ -377,13 +377,23 @@ func TestOpenAfterKillDuringMemtableCreation(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		empty := filepath.Join(dir, "000099.mem")
-		if err := os.WriteFile(empty, nil, 0o644); err != nil {
-			t.Fatal(err)
+		for _, name := range []string{"000099.mem", "000099.vlog"} {
+			empty := filepath.Join(dir, name)
+			if err := os.WriteFile(empty, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil)); err == nil {
+				db.Close()
+				t.Fatalf("Badger opened over an empty %s; this test no longer shows the case", name)
+			}
+			if err := os.Remove(empty); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil)); err == nil {
-			db.Close()
-			t.Fatal("Badger opened over an empty memtable file; this test no longer shows the case")
+		for _, name := range []string{"000099.mem", "000099.vlog"} {
+			if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		db, err = open(dir, SmallBoard, nil)
 		if err != nil {
