@@ -180,7 +180,8 @@ func isTxnTooBig(err error) bool { return errors.Is(err, badger.ErrTxnTooBig) }
 // starts with a 20-byte header); a process killed between the two leaves
 // an empty file that holds nothing, and Badger refuses to open the
 // database over it ("... err: Create a new file"), so the hub would not
-// start again. Both were seen under the fault harness.
+// start again. Both were seen under the fault harness; Badger knows it as
+// dgraph-io/badger#2207.
 func dropEmptyFiles(dir string, log *slog.Logger) error {
 	for _, ext := range []string{"*.mem", "*.vlog"} {
 		files, err := filepath.Glob(filepath.Join(dir, ext))
