@@ -31,14 +31,36 @@ func Build(dir string, race bool) (string, error) {
 	return bin, nil
 }
 
-// FreeAddr is a free port on 127.0.0.1, as host:port.
+// FreeAddr is a free port on 127.0.0.1, as host:port, never one handed out
+// before in this process: a hub binds its ports only when it starts, and
+// the kernel may offer a closed port again meanwhile (seen: a hub's port
+// given to another listener, and the hub failing to start).
 func FreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listenFresh()
 	if err != nil {
 		return "", err
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// handedOut holds every port FreeAddr or a link took.
+var handedOut sync.Map
+
+// listenFresh listens on a port of 127.0.0.1 not handed out before, and
+// marks it handed out.
+func listenFresh() (net.Listener, error) {
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		if _, taken := handedOut.LoadOrStore(ln.Addr().String(), struct{}{}); !taken {
+			return ln, nil
+		}
+		ln.Close()
+	}
+	return nil, errors.New("chaos: no fresh port after 100 tries")
 }
 
 // Hub is one hub process: its addresses, data directory and log. It can be

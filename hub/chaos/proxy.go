@@ -58,7 +58,7 @@ type Link struct {
 // Listen starts a link from hub from to hub to, which listens at target.
 // It listens on a free port of 127.0.0.1.
 func Listen(from, to, target string) (*Link, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listenFresh()
 	if err != nil {
 		return nil, fmt.Errorf("chaos: link %s→%s: %w", from, to, err)
 	}
