@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/kasse/kasse/hub/money"
 )
 
@@ -267,15 +265,7 @@ func TestDayReplays(t *testing.T) {
 	f.asOK("K1", "", CmdClockOut, ClockReq{Employee: "E1"})
 	want, _ := f.l.StateHash()
 
-	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	l2, err := Open(db, f.keys, f.l.log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l2 := f.replica()
 	for i := 0; i < len(f.log); i += 5 {
 		l2.Apply(f.log[i:min(i+5, len(f.log))])
 	}

@@ -88,6 +88,22 @@ func testKey(t testing.TB) *rsa.PrivateKey {
 	return key
 }
 
+// replica is an empty ledger on a Badger of its own with f's signing keys,
+// as another hub has: feed it f.log to replay f's commands.
+func (f *fixture) replica() *Ledger {
+	f.t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(f.t.TempDir()).WithLogger(nil))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { db.Close() })
+	l, err := Open(db, f.keys, f.l.log)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return l
+}
+
 // apply proposes one command from register K1 (or none for "").
 func (f *fixture) apply(typ, key string, body any) Result {
 	f.t.Helper()
@@ -501,15 +517,7 @@ func TestReplayWithoutRaft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	l2, err := Open(db, f.keys, f.l.log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l2 := f.replica()
 	for i := 0; i < len(f.log); i += 7 {
 		l2.Apply(f.log[i:min(i+7, len(f.log))])
 	}
@@ -680,15 +688,7 @@ func TestFollowerAnswersLater(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := badger.Open(badger.DefaultOptions(t.TempDir()).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	l2, err := Open(db, f.keys, f.l.log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l2 := f.replica()
 	var heard []json.RawMessage
 	l2.OnApply(func(rs []Result) {
 		for _, r := range rs {
