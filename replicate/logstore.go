@@ -90,6 +90,10 @@ func NewLogStore(db *badger.DB) (*LogStore, error) {
 	return s, nil
 }
 
+func setFloor(txn *badger.Txn, i uint64) error {
+	return txn.Set(floorKey, binary.BigEndian.AppendUint64(nil, i))
+}
+
 func logKey(i uint64) []byte {
 	k := make([]byte, len(logPrefix)+8)
 	copy(k, logPrefix)
@@ -187,7 +191,7 @@ func (s *LogStore) storeLogs(logs []*raft.Log) error {
 	if lowest < s.floor.Load() {
 		// Entries below the floor (an older snapshot installed after a
 		// newer one): lower it with them, so a restart still finds them.
-		if err := txn.Set(floorKey, binary.BigEndian.AppendUint64(nil, lowest)); err != nil {
+		if err := setFloor(txn, lowest); err != nil {
 			return fmt.Errorf("replicate: lower the log's floor: %w", err)
 		}
 		defer func() { s.floor.Store(min(s.floor.Load(), lowest)) }()
@@ -310,9 +314,7 @@ func (s *LogStore) deleteRange(lo, hi uint64) error {
 		// Entries up to hi are gone: the next start looks from hi+1. Written
 		// after the deletes, so a crash between leaves a lower floor, which
 		// is only slower.
-		err := s.db.Update(func(txn *badger.Txn) error {
-			return txn.Set(floorKey, binary.BigEndian.AppendUint64(nil, hi+1))
-		})
+		err := s.db.Update(func(txn *badger.Txn) error { return setFloor(txn, hi+1) })
 		if err != nil {
 			return fmt.Errorf("replicate: record the log's floor: %w", err)
 		}

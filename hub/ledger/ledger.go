@@ -304,10 +304,7 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 					if err != nil {
 						return res, fmt.Errorf("idempotency record %q names sale %s: %w", env.Key, rec.Sale, err)
 					}
-					res.Value, res.sale = answer(a, s, e.Follower)
-					if res.sale != nil {
-						res.Sale = s.ID
-					}
+					res.answer(a, s, e.Follower)
 				}
 			}
 			return res, b.flush(e.Index)
@@ -330,10 +327,7 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 		switch v := val.(type) {
 		case nil:
 		case *Sale:
-			res.Value, res.sale = answer(a, v, e.Follower)
-			if res.sale != nil {
-				res.Sale = v.ID
-			}
+			res.answer(a, v, e.Follower)
 		default:
 			if res.Value, err = json.Marshal(val); err != nil {
 				return res, fmt.Errorf("%s: encode result: %w", env.Type, err)
@@ -365,13 +359,14 @@ func (l *Ledger) applyOne(b *batch, t *tip, e replicate.Entry) (Result, error) {
 	return res, b.flush(e.Index)
 }
 
-// answer is a sale as a command's answer: encoded, or on a follower left
-// for Result.Answer.
-func answer(a *applyCtx, s *Sale, follower bool) (json.RawMessage, *Sale) {
+// answer makes sale s the command's answer: encoded, or on a follower named
+// and left for Result.Answer.
+func (r *Result) answer(a *applyCtx, s *Sale, follower bool) {
 	if follower {
-		return nil, s
+		r.Sale, r.sale = s.ID, s
+		return
 	}
-	return a.encoded(s), nil
+	r.Value = a.encoded(s)
 }
 
 func idemTimeKey(at time.Time, key string) string {
