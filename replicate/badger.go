@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -118,6 +120,15 @@ func OpenLog(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
 	return open(p.LogOptions(dir, log), log)
 }
 
+// OpenReadOnly opens a stopped hub's state in dir for reading, as tools
+// do (verify, export, backup). It too removes the empty files a crash
+// leaves (see dropEmptyFiles), but only while no other process has the
+// database open: a running hub keeps its files, and the open then fails
+// on Badger's directory lock.
+func OpenReadOnly(dir string, p Profile, log *slog.Logger) (*badger.DB, error) {
+	return open(p.StateOptions(dir, log).WithReadOnly(true), log)
+}
+
 func open(o badger.Options, log *slog.Logger) (*badger.DB, error) {
 	if err := dropEmptyFiles(o.Dir, log); err != nil {
 		return nil, fmt.Errorf("replicate: open badger in %s: %w", o.Dir, err)
@@ -182,7 +193,22 @@ func isTxnTooBig(err error) bool { return errors.Is(err, badger.ErrTxnTooBig) }
 // database over it ("... err: Create a new file"), so the hub would not
 // start again. Both were seen under the fault harness; Badger knows it as
 // dgraph-io/badger#2207.
+//
+// It holds Badger's directory lock meanwhile and does nothing when another
+// process holds it: a running hub's new file is empty only for a moment, and
+// is not ours to remove.
 func dropEmptyFiles(dir string, log *slog.Logger) error {
+	d, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a new database
+	}
+	if err != nil {
+		return err
+	}
+	defer d.Close() // releases the lock
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return nil // in use: Badger's own lock reports it
+	}
 	for _, ext := range []string{"*.mem", "*.vlog"} {
 		files, err := filepath.Glob(filepath.Join(dir, ext))
 		if err != nil {

@@ -363,11 +363,12 @@ func TestLogStoreFloor(t *testing.T) {
 
 // TestOpenAfterKillDuringMemtableCreation: a process killed between
 // creating a memtable or value-log file and sizing it leaves an empty
-// file; Badger alone refuses to open the database over it, Open removes it.
+// file; Badger alone refuses to open the database over it, Open (and the
+// tools' OpenReadOnly) removes it.
 func TestOpenAfterKillDuringMemtableCreation(t *testing.T) {
-	for _, open := range []func(string, Profile, *slog.Logger) (*badger.DB, error){Open, OpenLog} {
+	for i, open := range []func(string, Profile, *slog.Logger) (*badger.DB, error){Open, OpenLog, OpenReadOnly} {
 		dir := t.TempDir()
-		db, err := open(dir, SmallBoard, nil)
+		db, err := Open(dir, SmallBoard, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,7 +383,12 @@ func TestOpenAfterKillDuringMemtableCreation(t *testing.T) {
 			if err := os.WriteFile(empty, nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil)); err == nil {
+			o := badger.DefaultOptions(dir).WithLogger(nil)
+			if i == 2 {
+				// A writable open that fails leaves a memtable of its own.
+				o = o.WithReadOnly(true)
+			}
+			if db, err := badger.Open(o); err == nil {
 				db.Close()
 				t.Fatalf("Badger opened over an empty %s; this test no longer shows the case", name)
 			}
@@ -407,5 +413,28 @@ func TestOpenAfterKillDuringMemtableCreation(t *testing.T) {
 		if err != nil {
 			t.Fatalf("data before the crash: %v", err)
 		}
+	}
+}
+
+// TestEmptyFilesOfARunningHub: while a hub has its database open, a tool
+// opening it leaves the hub's files alone, even one that is empty for the
+// moment between its creation and sizing.
+func TestEmptyFilesOfARunningHub(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, SmallBoard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fresh := filepath.Join(dir, "000099.mem")
+	if err := os.WriteFile(fresh, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ro, err := OpenReadOnly(dir, SmallBoard, nil); err == nil {
+		ro.Close()
+		t.Fatal("a tool opened the database of a running hub")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Fatalf("the running hub's new file is gone: %v", err)
 	}
 }

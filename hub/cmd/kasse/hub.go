@@ -641,7 +641,7 @@ func openReadOnly(cfg config.Config, log *slog.Logger) (*ledger.Ledger, func() e
 	} else if !ok {
 		return nil, nil, fmt.Errorf("%s: %s; start the hub once so it rebuilds its state from raft's log", dir, why)
 	}
-	db, err := badger.Open(profileOf(cfg).StateOptions(dir, log).WithReadOnly(true))
+	db, err := replicate.OpenReadOnly(dir, profileOf(cfg), log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s (is the hub still running?): %w", dir, err)
 	}
