@@ -56,6 +56,7 @@ type FSM struct {
 	mu      sync.Mutex
 	applied uint64        // highest index applied or skipped
 	wake    chan struct{} // closed and replaced when applied grows
+	snapped uint64        // applied when the newest snapshot was taken or restored
 
 	// Optional hooks, set by Node.
 	onFatal    func(error) // the Machine did not persist a batch
@@ -103,7 +104,7 @@ func (f *FSM) advance(i uint64) {
 func (f *FSM) set(i uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.applied = i
+	f.applied, f.snapped = i, i
 	close(f.wake)
 	f.wake = make(chan struct{})
 }
@@ -168,12 +169,30 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 }
 
 // Snapshot captures the Machine's state for raft.
+//
+// A state the newest snapshot already holds is not written again. Raft asks
+// for exactly that right after installing a snapshot, while the log holds
+// nothing past it: its check (last log index minus snapshot index)
+// underflows, and the hub would write its whole state a second time.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
+	f.mu.Lock()
+	at, same := f.applied, f.applied <= f.snapped
+	f.mu.Unlock()
+	if same {
+		return nil, raft.ErrNothingNewToSnapshot // raft wants it unwrapped
+	}
 	s, err := f.m.Snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("replicate: snapshot: %w", err)
 	}
-	return &fsmSnapshot{s: s, observe: f.onSnapshot}, nil
+	return &fsmSnapshot{s: s, observe: f.onSnapshot, stored: func() { f.stored(at) }}, nil
+}
+
+// stored notes that a snapshot holding everything up to i was written.
+func (f *FSM) stored(i uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.snapped = max(f.snapped, i)
 }
 
 // Restore replaces the Machine's state with a snapshot's.
@@ -194,6 +213,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 type fsmSnapshot struct {
 	s       Snapshot
 	observe func(time.Duration)
+	stored  func()
 }
 
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
@@ -205,6 +225,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	if err := sink.Close(); err != nil {
 		return fmt.Errorf("replicate: close snapshot: %w", err)
 	}
+	s.stored()
 	if s.observe != nil {
 		s.observe(time.Since(start))
 	}

@@ -25,8 +25,9 @@ type kv struct {
 
 	mu       sync.Mutex
 	applied  uint64
-	applies  atomic.Int64 // entries applied by this instance
-	restores atomic.Int64
+	applies   atomic.Int64 // entries applied by this instance
+	restores  atomic.Int64
+	snapshots atomic.Int64
 }
 
 var errUnknown = errors.New("unknown command")
@@ -114,7 +115,10 @@ func (m *kv) Applied() uint64 {
 	return m.applied
 }
 
-func (m *kv) Snapshot() (Snapshot, error) { return PrefixSnapshot(m.db, m.prefix) }
+func (m *kv) Snapshot() (Snapshot, error) {
+	m.snapshots.Add(1)
+	return PrefixSnapshot(m.db, m.prefix)
+}
 
 func (m *kv) Restore(r io.Reader) error {
 	if err := RestorePrefix(m.db, m.prefix, r); err != nil {

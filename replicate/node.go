@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -298,9 +299,10 @@ func (n *Node) RemoveServer(ctx context.Context, id string) error {
 	})
 }
 
-// Snapshot takes a snapshot now and compacts the log.
+// Snapshot takes a snapshot now and compacts the log. When the newest
+// snapshot already holds the whole state, there is nothing to do.
 func (n *Node) Snapshot(ctx context.Context) error {
-	if err := wait(ctx, n.raft.Snapshot()); err != nil {
+	if err := wait(ctx, n.raft.Snapshot()); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
 		return fmt.Errorf("replicate: snapshot: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package replicate
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // A member added after the leader compacted its log catches up by an
@@ -38,4 +39,45 @@ func TestCatchUpBySnapshot(t *testing.T) {
 	if n := h2.m.applies.Load(); n >= 200 {
 		t.Fatalf("hub2 applied %d entries one by one; the snapshot should have carried them", n)
 	}
+}
+
+// A hub that installed a snapshot and has no log past it does not write
+// the same state again as a snapshot of its own. Raft asks it to: its
+// check (last log index minus snapshot index) underflows on the empty log.
+func TestNoSnapshotOfAnInstalledSnapshot(t *testing.T) {
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	c := testConfig("hub1", dir1, "127.0.0.1:0", true)
+	c.TrailingLogs = 5
+	c.TimeoutScale = clusterScale
+	h1 := startHub(t, c, dir1)
+	leader(t, h1)
+	for i := range 50 {
+		propose(t, h1, fmt.Sprintf("set k%d v%d", i, i))
+	}
+	// hub2 becomes a member before it runs, and the leader's snapshot then
+	// holds everything, the member change included, with the log before it
+	// gone: hub2 gets the snapshot and no log after it.
+	addr := freeAddr(t)
+	if err := h1.AddNonvoter(ctx(t), "hub2", addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := h1.Snapshot(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	c2 := testConfig("hub2", dir2, addr, false)
+	c2.TimeoutScale = clusterScale
+	c2.SnapshotInterval = 20 * time.Millisecond
+	c2.SnapshotThreshold = 10
+	h2 := startHub(t, c2, dir2)
+	eventually(t, "hub2 to install the snapshot", func() bool { return h2.m.restores.Load() >= 1 })
+	// Raft checks every 20 ms (at random up to 40 ms); a second is ~30 checks.
+	time.Sleep(time.Second)
+	if n := h2.m.snapshots.Load(); n != 0 {
+		t.Fatalf("hub2 wrote %d snapshots of the state it had just installed", n)
+	}
+	// Something new is snapshotted as usual.
+	for i := range 20 {
+		propose(t, h1, fmt.Sprintf("set after%d x", i))
+	}
+	eventually(t, "hub2 to snapshot new entries", func() bool { return h2.m.snapshots.Load() > 0 })
 }
