@@ -77,7 +77,16 @@ type Report struct {
 	P999, Max   time.Duration
 	PerSecond   float64
 	Rate        float64 // offered, when not closed loop
+	Kinds       []Kind  // the same per kind of command
 	FirstErrors []string
+}
+
+// Kind is the latency of one kind of command: opening a sale, adding a
+// line, paying (which signs and completes the sale).
+type Kind struct {
+	Name     string
+	Commands int
+	P50, P99 time.Duration
 }
 
 func (r Report) String() string {
@@ -88,6 +97,13 @@ func (r Report) String() string {
 	s += fmt.Sprintf("registers=%d commands=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s p99.9=%s max=%s",
 		r.Registers, r.Commands, r.Errors, r.Elapsed.Round(time.Millisecond), r.PerSecond,
 		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.P999.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	for i, k := range r.Kinds {
+		sep := ", "
+		if i == 0 {
+			sep = " | "
+		}
+		s += fmt.Sprintf("%s%s n=%d p50=%s p99=%s", sep, k.Name, k.Commands, k.P50.Round(10*time.Microsecond), k.P99.Round(10*time.Microsecond))
+	}
 	for _, e := range r.FirstErrors {
 		s += "\n  error: " + e
 	}
@@ -123,9 +139,10 @@ func run(ctx context.Context, c config) (Report, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.duration)
 	defer cancel()
+	kinds := []string{"open", "line", "pay"}
 	var (
 		mu     sync.Mutex
-		lat    []time.Duration
+		lat    = make([][]time.Duration, len(kinds)) // per kind
 		errs   atomic.Int64
 		first  []string
 		wg     sync.WaitGroup
@@ -144,7 +161,7 @@ func run(ctx context.Context, c config) (Report, error) {
 		go func() {
 			defer wg.Done()
 			base, tok := c.urls[r%len(c.urls)], c.tokens[r%len(c.tokens)]
-			var mine []time.Duration
+			mine := make([][]time.Duration, len(kinds))
 			// With a rate, this register's commands are due every
 			// interval, the registers spread evenly over one interval.
 			var interval time.Duration
@@ -153,8 +170,14 @@ func run(ctx context.Context, c config) (Report, error) {
 				interval = time.Duration(float64(c.registers) / c.rate * float64(time.Second))
 				due = due.Add(interval * time.Duration(r) / time.Duration(c.registers))
 			}
-			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
-			post := func(path, key string, body any, out any) error {
+			defer func() {
+				mu.Lock()
+				for k := range mine {
+					lat[k] = append(lat[k], mine[k]...)
+				}
+				mu.Unlock()
+			}()
+			post := func(kind int, path, key string, body any, out any) error {
 				b, _ := json.Marshal(body)
 				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1"+path, bytes.NewReader(b))
 				req.Header.Set("Authorization", "Bearer "+tok)
@@ -180,7 +203,7 @@ func run(ctx context.Context, c config) (Report, error) {
 				if resp.StatusCode >= 300 {
 					return fmt.Errorf("%s: %d %s", path, resp.StatusCode, raw)
 				}
-				mine = append(mine, time.Since(t0))
+				mine[kind] = append(mine[kind], time.Since(t0))
 				if out != nil {
 					return json.Unmarshal(raw, out)
 				}
@@ -189,7 +212,7 @@ func run(ctx context.Context, c config) (Report, error) {
 			for n := 0; ctx.Err() == nil; n++ {
 				key := fmt.Sprintf("load-%d-%d-%d", runID, r, n)
 				var sale struct{ ID string }
-				if err := post("/sales", key, nil, &sale); err != nil {
+				if err := post(0, "/sales", key, nil, &sale); err != nil {
 					if ctx.Err() == nil {
 						fail(err)
 					}
@@ -203,12 +226,12 @@ func run(ctx context.Context, c config) (Report, error) {
 					lines = 1 + r*c.lines/c.registers
 				}
 				for i := 0; i < lines && ctx.Err() == nil; i++ {
-					if err := post("/sales/"+sale.ID+"/lines", fmt.Sprintf("%s-%d", key, i), map[string]any{"sku": c.skus[(r+i)%len(c.skus)], "qty": 1}, nil); err != nil && ctx.Err() == nil {
+					if err := post(1, "/sales/"+sale.ID+"/lines", fmt.Sprintf("%s-%d", key, i), map[string]any{"sku": c.skus[(r+i)%len(c.skus)], "qty": 1}, nil); err != nil && ctx.Err() == nil {
 						fail(err)
 					}
 				}
 				if ctx.Err() == nil {
-					if err := post("/sales/"+sale.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 10_000_000}, nil); err != nil && ctx.Err() == nil {
+					if err := post(2, "/sales/"+sale.ID+"/payments", key+"-pay", map[string]any{"method": "cash", "amount": 10_000_000}, nil); err != nil && ctx.Err() == nil {
 						fail(err)
 					}
 				}
@@ -217,13 +240,27 @@ func run(ctx context.Context, c config) (Report, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(starts)
-	slices.Sort(lat)
-	rep := Report{Rate: c.rate, Registers: c.registers, Commands: len(lat), Errors: errs.Load(), Elapsed: elapsed, FirstErrors: first}
-	if len(lat) == 0 {
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	rep := Report{Rate: c.rate, Registers: c.registers, Commands: len(all), Errors: errs.Load(), Elapsed: elapsed, FirstErrors: first}
+	if len(all) == 0 {
 		return rep, fmt.Errorf("no command succeeded: %v", first)
 	}
-	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	rep.P50, rep.P99, rep.P999, rep.Max = q(0.50), q(0.99), q(0.999), lat[len(lat)-1]
-	rep.PerSecond = float64(len(lat)) / elapsed.Seconds()
+	slices.Sort(all)
+	rep.P50, rep.P99, rep.P999, rep.Max = quantile(all, 0.50), quantile(all, 0.99), quantile(all, 0.999), all[len(all)-1]
+	rep.PerSecond = float64(len(all)) / elapsed.Seconds()
+	for k, l := range lat {
+		if len(l) > 0 {
+			slices.Sort(l)
+			rep.Kinds = append(rep.Kinds, Kind{Name: kinds[k], Commands: len(l), P50: quantile(l, 0.50), P99: quantile(l, 0.99)})
+		}
+	}
 	return rep, nil
+}
+
+// quantile is the p-quantile of sorted d.
+func quantile(d []time.Duration, p float64) time.Duration {
+	return d[min(len(d)-1, int(p*float64(len(d))))]
 }
