@@ -17,9 +17,7 @@ type applyCtx struct {
 	index uint64
 	tip   *tip
 
-	saved     *Sale // the sale saveSale last wrote, and its JSON once encoded
-	savedJSON []byte
-	orig      map[string]*Sale // sales as they were before this command
+	orig map[string]*Sale // sales as they were before this command
 }
 
 type handler func(a *applyCtx, env *Envelope) (any, error)

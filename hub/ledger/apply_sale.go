@@ -132,11 +132,18 @@ func (a *applyCtx) openSale(id string) (*Sale, error) {
 func (a *applyCtx) saveSale(s *Sale) error {
 	s.Recompute()
 	idx := pfxOpen + s.Register + "/" + s.ID
-	if s.Status == SaleOpen || s.Status == SaleParked {
-		a.b.set(idx, nil)
+	listed := func(s *Sale) bool { return s != nil && (s.Status == SaleOpen || s.Status == SaleParked) }
+	o := a.orig[s.ID] // as last stored; its index entry is right for it
+	switch {
+	case listed(s):
+		if !listed(o) || o.Register != s.Register {
+			a.b.set(idx, nil)
+		}
 		a.b.staged[s.ID] = s
-	} else {
-		a.b.del(idx)
+	default:
+		if o == nil || listed(o) {
+			a.b.del(idx)
+		}
 		a.b.staged[s.ID] = nil
 	}
 	// Store the header and only the lines that changed: a sale of n lines
@@ -149,20 +156,19 @@ func (a *applyCtx) saveSale(s *Sale) error {
 	}
 	a.b.set(pfxSale+s.ID, b)
 	var was []Line
-	if o := a.orig[s.ID]; o != nil {
+	if o != nil {
 		was = o.Lines
 	}
 	for i := range s.Lines {
 		if i < len(was) && s.Lines[i] == was[i] {
 			continue
 		}
-		lb, err := json.Marshal(&s.Lines[i])
+		lb, err := a.l.lines.get(&s.Lines[i])
 		if err != nil {
 			return fmt.Errorf("encode sale %s line %d: %w", s.ID, s.Lines[i].No, err)
 		}
 		a.b.set(lineKey(s.ID, s.Lines[i].No), lb)
 	}
-	a.saved, a.savedJSON = s, nil
 	return nil
 }
 
@@ -178,15 +184,18 @@ func (a *applyCtx) loadSale(id string) (*Sale, error) {
 	return s, err
 }
 
-// encoded is s as JSON, lines and all, encoded once per command.
+// encoded is s as JSON, lines and all. Its lines' JSON is mostly
+// remembered from earlier commands (encodedLines).
 func (a *applyCtx) encoded(s *Sale) []byte {
-	if s == a.saved && a.savedJSON != nil {
-		return a.savedJSON
+	head := *s
+	head.Lines = nil
+	hb, err := json.Marshal(&head)
+	if err == nil {
+		if b, err := a.l.lines.encodeSale(s, hb); err == nil {
+			return b
+		}
 	}
 	b, _ := json.Marshal(s) // a Sale always encodes
-	if s == a.saved {
-		a.savedJSON = b
-	}
 	return b
 }
 
@@ -305,7 +314,11 @@ func applySaleAdd(a *applyCtx, env *Envelope) (any, error) {
 	if err := bounded(s); err != nil {
 		return nil, err
 	}
-	if _, err := a.journal("sale.line", 0, s.ID, s.Lines[len(s.Lines)-1]); err != nil {
+	line, err := a.l.lines.get(&s.Lines[len(s.Lines)-1])
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.journal("sale.line", 0, s.ID, json.RawMessage(line)); err != nil {
 		return nil, err
 	}
 	return s, a.saveSale(s)
@@ -657,10 +670,7 @@ func (a *applyCtx) complete(s *Sale) error {
 	if s.Kind == KindReturn {
 		typ = "return.complete"
 	}
-	e := &Entry{Type: typ, Sale: s.ID, Register: s.Register, Sig: sig, sale: s}
-	if e.Data, err = marshal(s); err != nil {
-		return err
-	}
+	e := &Entry{Type: typ, Sale: s.ID, Register: s.Register, Sig: sig, sale: s, Data: a.encoded(s)}
 	if err := a.appendEntry(e); err != nil {
 		return err
 	}

@@ -67,3 +67,62 @@ func (l *Ledger) decodeInto(key string, raw []byte, v any) error {
 	}
 	return json.Unmarshal(raw, v)
 }
+
+// encodedLines remembers the JSON of sale lines. A sale's answer is the
+// whole sale, and one command changes one line of it, so encoding the
+// others again each time made answers O(n²) per sale. A Line is a plain
+// comparable value (its pointers are never changed in place, see
+// saveSale), so equal lines encode the same and there is nothing to
+// invalidate. Used by the apply goroutine only.
+type encodedLines struct {
+	m map[Line][]byte
+}
+
+func (c *encodedLines) get(ln *Line) ([]byte, error) {
+	if b, ok := c.m[*ln]; ok {
+		return b, nil
+	}
+	b, err := json.Marshal(ln)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil || len(c.m) >= decodedMax {
+		c.m = make(map[Line][]byte, decodedMax)
+	}
+	c.m[*ln] = b
+	return b, nil
+}
+
+// nullLines is how a sale encodes without its lines.
+var nullLines = []byte(`"lines":null`)
+
+// encodeSale is json.Marshal(s), byte for byte, from head (s encoded with
+// no lines) and each line's remembered JSON. Only the structural key can
+// match nullLines: a quote inside an encoded string is escaped.
+func (c *encodedLines) encodeSale(s *Sale, head []byte) ([]byte, error) {
+	i := bytes.Index(head, nullLines)
+	if s.Lines == nil || i < 0 {
+		return head, nil
+	}
+	n := len(head) + 2
+	lines := make([][]byte, len(s.Lines))
+	for j := range s.Lines {
+		b, err := c.get(&s.Lines[j])
+		if err != nil {
+			return nil, err
+		}
+		lines[j] = b
+		n += len(b) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, head[:i]...)
+	out = append(out, `"lines":[`...)
+	for j, b := range lines {
+		if j > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	out = append(out, ']')
+	return append(out, head[i+len(nullLines):]...), nil
+}

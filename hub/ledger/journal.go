@@ -112,10 +112,13 @@ func (a *applyCtx) appendEntry(e *Entry) error {
 	return a.tally(e) // the reports' running counters (tally.go)
 }
 
-// journal appends an entry of type typ with event code ev and data.
+// journal appends an entry of type typ with event code ev and data (JSON
+// already, when a json.RawMessage).
 func (a *applyCtx) journal(typ string, ev int, sale string, data any) (*Entry, error) {
 	e := &Entry{Type: typ, Event: ev, Sale: sale}
-	if data != nil {
+	if raw, ok := data.(json.RawMessage); ok {
+		e.Data = raw
+	} else if data != nil {
 		b, err := json.Marshal(data)
 		if err != nil {
 			return nil, err

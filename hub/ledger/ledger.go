@@ -97,6 +97,7 @@ type Ledger struct {
 
 	regs  decoded[Register] // decoded.go
 	items decoded[Item]
+	lines encodedLines
 
 	mu      sync.Mutex
 	waiters []chan struct{} // closed on every Apply
