@@ -42,3 +42,49 @@ func TestBehindHubTurnsRegistersAway(t *testing.T) {
 		t.Fatalf("a hub that caught up still turns registers away: %+v", e)
 	}
 }
+
+// TestRequestSeconds: each API request is counted under its route pattern
+// (never the raw path, so sale ids do not multiply the series), and a
+// made-up method or path adds no series of its own.
+func TestRequestSeconds(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := New(nil, healthy{}, map[string]string{tokenK1: "K1"}, reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	for _, r := range []struct{ method, path string }{
+		{"POST", "/api/v1/sales/S1/lines"}, {"POST", "/api/v1/sales/S2/lines"}, {"BREW", "/api/v1/sales/S3/lines"}, {"GET", "/nowhere/x"},
+	} {
+		req, _ := http.NewRequest(r.method, hs.URL+r.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "kasse_http_request_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			key := ""
+			for _, l := range m.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + " "
+			}
+			got[key] = m.GetHistogram().GetSampleCount()
+		}
+	}
+	want := map[string]uint64{"method=POST route=/api/v1/sales/:id/lines ": 2, "method=other route=/api/v1/* ": 1}
+	if len(got) != len(want) {
+		t.Fatalf("series %v, want %v", got, want)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Fatalf("series %v, want %v", got, want)
+		}
+	}
+}
