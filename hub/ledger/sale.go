@@ -55,6 +55,10 @@ type Sale struct {
 
 // Line is one row of a sale. A removed line stays, marked, as the
 // correction the regulation wants to see.
+//
+// A Line is compared and remembered by value (saveSale stores only lines
+// that changed; encodedLines keeps their JSON): give it a new Override or
+// Discount instead of changing the one it points at.
 type Line struct {
 	No       int        `json:"no"`
 	SKU      string     `json:"sku"`
