@@ -23,8 +23,8 @@ type kv struct {
 	db     *badger.DB
 	prefix []byte
 
-	mu       sync.Mutex
-	applied  uint64
+	mu        sync.Mutex
+	applied   uint64
 	applies   atomic.Int64 // entries applied by this instance
 	restores  atomic.Int64
 	snapshots atomic.Int64
