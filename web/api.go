@@ -69,7 +69,7 @@ func (s *Server) putItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusOK, res.Value)
+	return blob(c, http.StatusOK, res.Value)
 }
 
 func (s *Server) adjustStock(c echo.Context) error {
@@ -87,7 +87,7 @@ func (s *Server) adjustStock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusOK, res.Value)
+	return blob(c, http.StatusOK, res.Value)
 }
 
 func (s *Server) putEmployee(c echo.Context) error {
@@ -192,7 +192,7 @@ func (s *Server) openSale(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusCreated, sale)
+	return blob(c, http.StatusCreated, sale)
 }
 
 func (s *Server) getSale(c echo.Context) error {
@@ -212,7 +212,7 @@ func (s *Server) saleWrite(c echo.Context, do func(r till.Req) (till.SaleJSON, e
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusOK, sale)
+	return blob(c, http.StatusOK, sale)
 }
 
 func (s *Server) scan(c echo.Context) error {
@@ -488,7 +488,7 @@ func (s *Server) openReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusCreated, ret)
+	return blob(c, http.StatusCreated, ret)
 }
 
 func (s *Server) returnLine(c echo.Context) error {
@@ -516,4 +516,11 @@ func (s *Server) returnLine(c echo.Context) error {
 		}
 		return s.till.ReturnLine(ctx, r, c.Param("id"), req.Line, req.Qty)
 	})
+}
+
+// blob answers with JSON already encoded, its length told up front: a
+// register's connection then carries the body as it is, not in chunks.
+func blob(c echo.Context, code int, b []byte) error {
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	return c.JSONBlob(code, b)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -305,5 +306,26 @@ func TestNoSaleNeedsSupervisor(t *testing.T) {
 	})
 	if !found {
 		t.Error("the journal does not record both the cashier and the approving supervisor")
+	}
+}
+
+// TestAnswersCarryTheirLength: a sale answer is sent with its length, not
+// in chunks, however long the sale grows.
+func TestAnswersCarryTheirLength(t *testing.T) {
+	s := newStack(t)
+	sale := s.openSale(t, tokenK1)
+	for i := range 30 {
+		req, _ := http.NewRequest("POST", s.url+"/api/v1/sales/"+sale+"/lines", strings.NewReader(`{"sku":"1001","qty":1}`))
+		req.Header.Set("Authorization", "Bearer "+tokenK1)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("len-%d", i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
+			t.Fatalf("line %d: %d, Content-Length %d for %d bytes, Transfer-Encoding %v", i+1, resp.StatusCode, resp.ContentLength, len(body), resp.TransferEncoding)
+		}
 	}
 }

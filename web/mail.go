@@ -71,5 +71,5 @@ func (s *Server) mailReceipt(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusAccepted, res.Value)
+	return blob(c, http.StatusAccepted, res.Value)
 }

@@ -166,7 +166,7 @@ func (s *Server) refundReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusOK, out.(till.SaleJSON))
+	return blob(c, http.StatusOK, out.(till.SaleJSON))
 }
 
 // findSale finds the sale a return starts from, by what a receipt's
@@ -188,7 +188,7 @@ func (s *Server) blindReturn(c echo.Context, o *till.Override) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusCreated, ret)
+	return blob(c, http.StatusCreated, ret)
 }
 
 func (s *Server) tenders(c echo.Context) error {
