@@ -11,12 +11,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -132,8 +130,7 @@ func waitReady(hc *http.Client, urls []string) error {
 }
 
 func run(ctx context.Context, c config) (Report, error) {
-	tr := &http.Transport{MaxIdleConnsPerHost: c.registers * 2}
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	hc := &http.Client{Timeout: 30 * time.Second}
 	if err := waitReady(hc, c.urls); err != nil {
 		return Report{}, err
 	}
@@ -177,11 +174,13 @@ func run(ctx context.Context, c config) (Report, error) {
 				}
 				mu.Unlock()
 			}()
+			w, err := newWire(base)
+			if err != nil {
+				fail(err)
+				return
+			}
 			post := func(kind int, path, key string, body any, out any) error {
 				b, _ := json.Marshal(body)
-				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1"+path, bytes.NewReader(b))
-				req.Header.Set("Authorization", "Bearer "+tok)
-				req.Header.Set("Idempotency-Key", key)
 				t0 := time.Now()
 				if interval > 0 {
 					if wait := time.Until(due); wait > 0 {
@@ -194,14 +193,12 @@ func run(ctx context.Context, c config) (Report, error) {
 					t0 = due
 					due = due.Add(interval)
 				}
-				resp, err := hc.Do(req)
+				status, raw, err := w.post(ctx, "/api/v1"+path, tok, key, b)
 				if err != nil {
 					return err
 				}
-				raw, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode >= 300 {
-					return fmt.Errorf("%s: %d %s", path, resp.StatusCode, raw)
+				if status >= 300 {
+					return fmt.Errorf("%s: %d %s", path, status, raw)
 				}
 				mine[kind] = append(mine[kind], time.Since(t0))
 				if out != nil {
