@@ -50,11 +50,11 @@ func (w *wire) post(ctx context.Context, path, token, key string, body []byte) (
 		}
 		w.c, w.r = c, bufio.NewReaderSize(c, 16<<10)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	w.c.SetDeadline(deadline)
+	// The end of ctx ends the exchange, so an error from it always comes
+	// after ctx.Err() says so.
+	w.c.SetDeadline(time.Now().Add(30 * time.Second))
+	c := w.c
+	defer context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })()
 	b := w.buf[:0]
 	b = append(b, "POST "...)
 	b = append(b, path...)
