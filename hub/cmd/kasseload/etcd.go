@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,7 +16,6 @@ import (
 // etcd cluster through its JSON gateway (POST /v3/kv/put), measured like
 // the hub's load, so the two figures stand side by side.
 func runEtcd(ctx context.Context, urls []string, clients int, duration time.Duration) (Report, error) {
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2}, Timeout: 30 * time.Second}
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	value := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("v"), 256))
@@ -34,21 +31,23 @@ func runEtcd(ctx context.Context, urls []string, clients int, duration time.Dura
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			base := urls[w%len(urls)]
+			wr, err := newWire(urls[w%len(urls)])
+			if err != nil {
+				errs.Add(1)
+				mu.Lock()
+				first = append(first, err.Error())
+				mu.Unlock()
+				return
+			}
 			var mine []time.Duration
 			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 			for n := 0; ctx.Err() == nil; n++ {
 				key := base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "k-%d-%d", w, n))
 				b, _ := json.Marshal(map[string]string{"key": key, "value": value})
-				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v3/kv/put", bytes.NewReader(b))
 				t0 := time.Now()
-				resp, err := hc.Do(req)
-				if err == nil {
-					raw, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("put: %d %s", resp.StatusCode, raw)
-					}
+				status, raw, err := wr.post(ctx, "/v3/kv/put", "", "", b)
+				if err == nil && status != 200 {
+					err = fmt.Errorf("put: %d %s", status, raw)
 				}
 				if err != nil {
 					if ctx.Err() == nil && errs.Add(1) <= 5 {
@@ -69,8 +68,7 @@ func runEtcd(ctx context.Context, urls []string, clients int, duration time.Dura
 	if len(lat) == 0 {
 		return rep, fmt.Errorf("no put succeeded: %v", first)
 	}
-	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	rep.P50, rep.P99, rep.P999, rep.Max = q(0.50), q(0.99), q(0.999), lat[len(lat)-1]
+	rep.P50, rep.P99, rep.P999, rep.Max = quantile(lat, 0.50), quantile(lat, 0.99), quantile(lat, 0.999), lat[len(lat)-1]
 	rep.PerSecond = float64(len(lat)) / elapsed.Seconds()
 	return rep, nil
 }

@@ -39,8 +39,9 @@ func newWire(base string) (*wire, error) {
 	return &wire{host: u.Host}, nil
 }
 
-// post sends body to path and returns the answer's status and body. A
-// failed exchange closes the connection; the next one dials again.
+// post sends body to path (with a bearer token and an idempotency key, if
+// given) and returns the answer's status and body. A failed exchange
+// closes the connection; the next one dials again.
 func (w *wire) post(ctx context.Context, path, token, key string, body []byte) (int, []byte, error) {
 	if w.c == nil {
 		var d net.Dialer
@@ -60,10 +61,14 @@ func (w *wire) post(ctx context.Context, path, token, key string, body []byte) (
 	b = append(b, path...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, w.host...)
-	b = append(b, "\r\nAuthorization: Bearer "...)
-	b = append(b, token...)
-	b = append(b, "\r\nIdempotency-Key: "...)
-	b = append(b, key...)
+	if token != "" {
+		b = append(b, "\r\nAuthorization: Bearer "...)
+		b = append(b, token...)
+	}
+	if key != "" {
+		b = append(b, "\r\nIdempotency-Key: "...)
+		b = append(b, key...)
+	}
 	b = append(b, "\r\nContent-Type: application/json\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(body)), 10)
 	b = append(b, "\r\n\r\n"...)
