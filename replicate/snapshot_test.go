@@ -6,18 +6,25 @@ import (
 	"time"
 )
 
+// shortLogLeader starts a one-voter shop that keeps 5 entries of log after
+// a snapshot, and books n commands.
+func shortLogLeader(t *testing.T, n int) *hub {
+	dir := t.TempDir()
+	c := testConfig("hub1", dir, "127.0.0.1:0", true)
+	c.TrailingLogs = 5
+	c.TimeoutScale = clusterScale
+	h := startHub(t, c, dir)
+	leader(t, h)
+	for i := range n {
+		propose(t, h, fmt.Sprintf("set k%d v%d", i, i))
+	}
+	return h
+}
+
 // A member added after the leader compacted its log catches up by an
 // installed snapshot (FSM.Restore through RestorePrefix), then by the log.
 func TestCatchUpBySnapshot(t *testing.T) {
-	dir1, dir2 := t.TempDir(), t.TempDir()
-	c := testConfig("hub1", dir1, "127.0.0.1:0", true)
-	c.TrailingLogs = 5
-	c.TimeoutScale = clusterScale
-	h1 := startHub(t, c, dir1)
-	leader(t, h1)
-	for i := range 200 {
-		propose(t, h1, fmt.Sprintf("set k%d v%d", i, i))
-	}
+	h1, dir2 := shortLogLeader(t, 200), t.TempDir()
 	if err := h1.Snapshot(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -45,15 +52,7 @@ func TestCatchUpBySnapshot(t *testing.T) {
 // the same state again as a snapshot of its own. Raft asks it to: its
 // check (last log index minus snapshot index) underflows on the empty log.
 func TestNoSnapshotOfAnInstalledSnapshot(t *testing.T) {
-	dir1, dir2 := t.TempDir(), t.TempDir()
-	c := testConfig("hub1", dir1, "127.0.0.1:0", true)
-	c.TrailingLogs = 5
-	c.TimeoutScale = clusterScale
-	h1 := startHub(t, c, dir1)
-	leader(t, h1)
-	for i := range 50 {
-		propose(t, h1, fmt.Sprintf("set k%d v%d", i, i))
-	}
+	h1, dir2 := shortLogLeader(t, 50), t.TempDir()
 	// hub2 becomes a member before it runs, and the leader's snapshot then
 	// holds everything, the member change included, with the log before it
 	// gone: hub2 gets the snapshot and no log after it.
